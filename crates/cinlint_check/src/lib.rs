@@ -1,1 +1,14 @@
-//! placeholder
+//! Check: rules as data (DfE packs and cinlint's own families) run as DataFusion queries over the canonical tables.
+
+pub mod engine;
+pub mod examples;
+pub mod locate;
+pub mod rule;
+pub mod rules;
+pub mod selection;
+pub mod udf;
+
+pub use engine::{CheckOptions, CheckRun, Engine, EngineError};
+pub use rule::{Example, ExampleKind, Rule};
+pub use rules::{Pack, RuleBook};
+pub use selection::Selection;

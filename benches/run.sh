@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Prints throughput and peak memory of `cinlint ingest` and `cinlint check` on generated
+# returns of 10k, 100k and 700k children (700k ≈ all of England in one year).
+#   benches/run.sh [sizes...]      e.g. benches/run.sh 10000 100000
+# Uses the release profile; keep other work off the machine while it runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("${@:-10000 100000 700000}")
+read -r -a sizes <<< "${sizes[*]}"
+cargo build --release --quiet
+bin=${CARGO_TARGET_DIR:-target}/release/cinlint
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+printf '%-9s %-7s %9s %10s %12s %9s %12s\n' children step MB seconds children/s MB/s peak_MiB
+for n in "${sizes[@]}"; do
+  xml="$work/return-$n.xml"
+  "$bin" generate --children "$n" --seed 42 --la 201 --year 2026 --defect-rate 0.1 --out "$xml" 2>/dev/null
+  mb=$(awk -v b="$(stat -c %s "$xml")" 'BEGIN{printf "%.1f", b/1e6}')
+  for step in ingest check; do
+    if [ "$step" = ingest ]; then cmd=("$bin" ingest "$xml" --out "$work/out"); else cmd=("$bin" check "$xml" --format json --fail-on never); fi
+    /usr/bin/time -f '%e %M' -o "$work/time" "${cmd[@]}" >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
+    read -r secs kib < "$work/time"
+    awk -v n="$n" -v s="$secs" -v mb="$mb" -v k="$kib" -v step="$step" \
+      'BEGIN{printf "%-9d %-7s %9.1f %10.2f %12.0f %9.1f %12.0f\n", n, step, mb, s, n/s, mb/s, k/1024}'
+  done
+done

@@ -1,0 +1,284 @@
+//! The one place a DataFusion session is built and rules are run on it.
+
+use crate::locate;
+use crate::rule::Rule;
+use crate::rules::Pack;
+use crate::selection::Selection;
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema};
+use chrono::NaiveDate;
+use cinlint_ingest::tables::CensusData;
+use cinlint_ingest::values::date_to_days;
+use cinlint_model::calendar::period_start_for;
+use cinlint_model::{Finding, Severity};
+use datafusion::datasource::MemTable;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Default memory the query engine may use.
+pub const DEFAULT_MEMORY_LIMIT: usize = 1536 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("rule {code} ({path}) failed: {message}")]
+    Rule { code: String, path: String, message: String },
+    #[error("query engine: {0}")]
+    Engine(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub selection: Selection,
+    /// Rules run at once (0 = number of cores).
+    pub concurrency: usize,
+}
+
+/// What a check produced.
+#[derive(Debug, Clone)]
+pub struct CheckRun {
+    /// Sorted: return-level first, then by child in file order, then position, then code.
+    pub findings: Vec<Finding>,
+    pub rules_run: usize,
+    pub reference_date: NaiveDate,
+    pub period_start: NaiveDate,
+    /// Per rule timings (for the text summary and benchmarks; never in machine output).
+    pub timings: Vec<(String, Duration)>,
+}
+
+pub struct Engine {
+    runtime: tokio::runtime::Runtime,
+    memory_limit: usize,
+}
+
+impl Engine {
+    pub fn new() -> Result<Self, EngineError> {
+        Self::with_memory_limit(DEFAULT_MEMORY_LIMIT)
+    }
+
+    pub fn with_memory_limit(memory_limit: usize) -> Result<Self, EngineError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| EngineError::Engine(e.to_string()))?;
+        Ok(Self { runtime, memory_limit })
+    }
+
+    /// The session every query runs on: census names kept as written, a memory limit, cinlint's
+    /// functions registered.
+    pub fn session(&self) -> Result<SessionContext, EngineError> {
+        let mut config = SessionConfig::new().with_information_schema(false);
+        config.options_mut().sql_parser.enable_ident_normalization = false;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_limit(self.memory_limit, 1.0)
+            .build_arc()
+            .map_err(|e| EngineError::Engine(e.to_string()))?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        for udf in crate::udf::all() {
+            ctx.register_udf(udf);
+        }
+        Ok(ctx)
+    }
+
+    /// Registers the canonical tables and the `Census` parameter table.
+    fn register(&self, ctx: &SessionContext, data: &CensusData, reference: NaiveDate) -> Result<(), EngineError> {
+        let err = |e: datafusion::error::DataFusionError| EngineError::Engine(e.to_string());
+        for table in &data.tables {
+            let batch = table.batch.clone();
+            let mem = MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(err)?;
+            ctx.register_table(datafusion::common::TableReference::bare(table.def.name), Arc::new(mem)).map_err(err)?;
+        }
+        let census = census_batch(reference);
+        let mem = MemTable::try_new(census.schema(), vec![vec![census]]).map_err(err)?;
+        ctx.register_table(datafusion::common::TableReference::bare("Census"), Arc::new(mem)).map_err(err)?;
+        Ok(())
+    }
+
+    /// The reference date rules use: the header's when valid, else the pack's.
+    pub fn reference_date(data: &CensusData, pack: &Pack) -> NaiveDate {
+        data.reference_date().unwrap_or_else(|| pack.year.reference_date())
+    }
+
+    /// Runs the pack's selected rules on one input.
+    pub fn check(&self, data: &CensusData, pack: &Pack, options: &CheckOptions) -> Result<CheckRun, EngineError> {
+        let reference = Self::reference_date(data, pack);
+        let ctx = self.session()?;
+        self.register(&ctx, data, reference)?;
+        let rules: Vec<Arc<Rule>> = pack.rules.iter().filter(|r| options.selection.includes(&r.code)).cloned().collect();
+        let concurrency = if options.concurrency == 0 { 4 } else { options.concurrency };
+        let results: Vec<(usize, Result<(Vec<RecordBatch>, Duration), String>)> = self.runtime.block_on(async {
+            futures::stream::iter(rules.iter().enumerate().filter(|(_, r)| r.sql.is_some()))
+                .map(|(i, rule)| {
+                    let ctx = ctx.clone();
+                    let sql = rule.sql.clone().unwrap_or_default();
+                    async move {
+                        let started = Instant::now();
+                        let result = run_sql(&ctx, &sql).await.map(|b| (b, started.elapsed()));
+                        (i, result)
+                    }
+                })
+                .buffer_unordered(concurrency)
+                .collect()
+                .await
+        });
+        let ids = data.child_ids();
+        let mut findings: Vec<Finding> = Vec::new();
+        let mut timings = Vec::new();
+        let mut results = results;
+        results.sort_by_key(|(i, _)| *i);
+        for (i, result) in results {
+            let rule = &rules[i];
+            let (batches, took) = result.map_err(|message| EngineError::Rule {
+                code: rule.code.clone(),
+                path: rule.path.clone(),
+                message,
+            })?;
+            timings.push((rule.code.clone(), took));
+            for batch in &batches {
+                findings.extend(findings_from_batch(data, rule, batch, &ids));
+            }
+        }
+        let reader_selected = rules.iter().map(|r| r.code.as_str()).collect::<Vec<_>>();
+        for pending in &data.reader_findings {
+            if options.selection.includes(&pending.finding.code)
+                && (reader_selected.contains(&pending.finding.code.as_str()) || !pack.rules.iter().any(|r| r.code == pending.finding.code))
+            {
+                findings.push(locate::resolve_pending(data, pending));
+            }
+        }
+        findings.sort_by_key(|f| f.sort_key());
+        findings.dedup();
+        Ok(CheckRun { findings, rules_run: timings.len(), reference_date: reference, period_start: period_start_for(reference), timings })
+    }
+
+    /// Plans a rule's SQL against empty canonical tables: catches typos and unknown columns.
+    pub fn plan(&self, rule: &Rule, empty: &CensusData) -> Result<(), String> {
+        let Some(sql) = &rule.sql else { return Ok(()) };
+        let ctx = self.session().map_err(|e| e.to_string())?;
+        self.register(&ctx, empty, NaiveDate::from_ymd_opt(2026, 3, 31).expect("valid")).map_err(|e| e.to_string())?;
+        self.runtime.block_on(async {
+            let df = ctx.sql_with_options(sql, sql_options()).await.map_err(|e| e.to_string())?;
+            let schema = df.schema().clone();
+            let tables: Vec<&str> = empty.tables.iter().map(|t| t.def.name).collect();
+            for field in schema.fields() {
+                let name = field.name().as_str();
+                if tables.contains(&name) && !is_integer(field.data_type()) {
+                    return Err(format!("anchor column \"{name}\" must hold the table's _row (an integer), not {}", field.data_type()));
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn is_integer(t: &DataType) -> bool {
+    t.is_integer()
+}
+
+/// Only queries: no DDL, no DML, no statements such as SET.
+fn sql_options() -> SQLOptions {
+    SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false)
+}
+
+async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, String> {
+    let df = ctx.sql_with_options(sql, sql_options()).await.map_err(|e| e.to_string())?;
+    df.collect().await.map_err(|e| e.to_string())
+}
+
+fn census_batch(reference: NaiveDate) -> RecordBatch {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("ReferenceDate", DataType::Date32, false),
+        Field::new("PeriodStart", DataType::Date32, false),
+    ]));
+    let r: ArrayRef = Arc::new(arrow::array::Date32Array::from(vec![date_to_days(reference)]));
+    let s: ArrayRef = Arc::new(arrow::array::Date32Array::from(vec![date_to_days(period_start_for(reference))]));
+    RecordBatch::try_new(schema, vec![r, s]).expect("census parameters")
+}
+
+/// One finding per output row, located on every anchor row.
+fn findings_from_batch(data: &CensusData, rule: &Rule, batch: &RecordBatch, ids: &[Option<String>]) -> Vec<Finding> {
+    let schema = batch.schema();
+    let mut anchors: Vec<(&cinlint_ingest::tables::TableData, UInt64Array)> = Vec::new();
+    let mut detail: Option<StringArray> = None;
+    for (i, field) in schema.fields().iter().enumerate() {
+        if field.name() == "detail" {
+            detail = arrow::compute::cast(batch.column(i), &DataType::Utf8)
+                .ok()
+                .and_then(|a| a.as_any().downcast_ref::<StringArray>().cloned());
+        } else if let Some(table) = data.table(field.name()) {
+            if let Ok(rows) = arrow::compute::cast(batch.column(i), &DataType::UInt64) {
+                if let Some(rows) = rows.as_any().downcast_ref::<UInt64Array>() {
+                    anchors.push((table, rows.clone()));
+                }
+            }
+        }
+    }
+    let severity = rule.severity();
+    let mut out = Vec::with_capacity(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        let mut locations = Vec::new();
+        let mut child = None;
+        for (table, rows) in &anchors {
+            if rows.is_null(row) {
+                continue;
+            }
+            let r = rows.value(row) as u32;
+            if child.is_none() && table.def.is_child_table() {
+                child = locate::child_of(table, r, ids);
+            }
+            locations.extend(locate::anchor_locations(data, rule, table, r));
+        }
+        if !anchors.is_empty() && locations.is_empty() {
+            continue;
+        }
+        let mut message = rule.message.clone();
+        if let Some(d) = detail.as_ref().filter(|d| d.is_valid(row)) {
+            message = format!("{message} ({})", d.value(row));
+        }
+        out.push(Finding {
+            code: rule.code.clone(),
+            severity,
+            message,
+            help: Some(rule.help.clone()).filter(|h| !h.is_empty()),
+            child: child.as_ref().and_then(|(_, id)| id.clone()),
+            child_key: child.map(|(k, _)| k),
+            module: rule.module.clone(),
+            locations,
+        });
+    }
+    out
+}
+
+impl Default for CheckRun {
+    fn default() -> Self {
+        let r = NaiveDate::from_ymd_opt(2026, 3, 31).expect("valid");
+        Self { findings: Vec::new(), rules_run: 0, reference_date: r, period_start: period_start_for(r), timings: Vec::new() }
+    }
+}
+
+/// Counts findings by severity, most severe first.
+pub fn count_by_severity(findings: &[Finding]) -> Vec<(Severity, usize)> {
+    Severity::ALL.iter().map(|s| (*s, findings.iter().filter(|f| f.severity == *s).count())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixed_case_tables_resolve() {
+        let engine = Engine::new().unwrap();
+        let data = cinlint_ingest::xml::read_census_xml_bytes(
+            "t.xml",
+            b"<Message><Header><CollectionDetails><Year>2026</Year><ReferenceDate>2026-03-31</ReferenceDate></CollectionDetails></Header><Children/></Message>".to_vec(),
+        )
+        .unwrap();
+        let ctx = engine.session().unwrap();
+        engine.register(&ctx, &data, NaiveDate::from_ymd_opt(2026, 3, 31).unwrap()).unwrap();
+        let batches = engine.runtime.block_on(run_sql(&ctx, "SELECT h._row AS \"Header\", h.Year FROM Header h CROSS JOIN Census")).unwrap();
+        assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+    }
+}
+

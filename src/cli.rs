@@ -1,0 +1,124 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "cinlint", version, about = "Fast, offline data-quality linter for England's Children in Need census", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a census XML return: every DfE rule plus cinlint's own checks, with located diagnostics.
+    Check(CheckArgs),
+    /// Read a return into the canonical tables and write them as a Parquet dataset.
+    Ingest(IngestArgs),
+    /// Write a deterministic synthetic census return (for tests, demos and benchmarks).
+    Generate(GenerateArgs),
+    /// List the rules of a collection year's pack.
+    Rules(RulesArgs),
+    /// Show one rule's documentation and examples.
+    Rule(RuleArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Query,
+    Warning,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct YearArgs {
+    /// Collection year (2025-26 or 2026); default: from the header's ReferenceDate.
+    #[arg(long)]
+    pub year: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Census XML file.
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub year: YearArgs,
+    /// Only these codes or prefixes (comma-separated; e.g. 88,SES,XML002).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these codes or prefixes.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Output format: text (diagnostics) or json (JSON Lines, one finding per line).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Show source snippets for at most this many findings (0 = all).
+    #[arg(long, default_value_t = 200)]
+    pub max_snippets: usize,
+    /// Colour the text output.
+    #[arg(long)]
+    pub color: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Census XML file.
+    pub input: PathBuf,
+    /// Output folder for the Parquet dataset.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// LA code for the partition (default: the header's LEA).
+    #[arg(long)]
+    pub la: Option<String>,
+    #[command(flatten)]
+    pub year: YearArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[arg(long, default_value_t = 100)]
+    pub children: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, default_value = "201")]
+    pub la: String,
+    /// Collection year (2025-26 or its ending year 2026).
+    #[arg(long, default_value = "2026")]
+    pub year: String,
+    /// Share of children given an injected defect (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub defect_rate: f64,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write the injected defects as JSON Lines to this file.
+    #[arg(long)]
+    pub truth: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub year: YearArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Rule code, e.g. 8840 or 2886Q.
+    pub code: String,
+    #[command(flatten)]
+    pub year: YearArgs,
+}

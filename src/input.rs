@@ -1,0 +1,70 @@
+//! Reading an input and choosing its pack, with clear errors (exit 2).
+
+use cinlint_check::RuleBook;
+use cinlint_ingest::{CensusData, IngestError};
+use cinlint_model::CollectionYear;
+use miette::{Diagnostic, LabeledSpan, NamedSource, Report};
+use std::path::Path;
+
+/// An ingest error as a miette report with the offending line shown.
+pub fn ingest_report(err: IngestError) -> Report {
+    #[derive(Debug, thiserror::Error, Diagnostic)]
+    #[error("{message}")]
+    #[diagnostic(code(cinlint::ingest::input))]
+    struct InputError {
+        message: String,
+        #[help]
+        help: Option<String>,
+        #[source_code]
+        src: Option<NamedSource<String>>,
+        #[label(collection)]
+        labels: Vec<LabeledSpan>,
+    }
+    let location = if err.line > 0 { format!("{}:{}:{}", err.file, err.line, err.column) } else { err.file.clone() };
+    let mut source = None;
+    let mut labels = Vec::new();
+    if let (Some(offset), Ok(bytes)) = (err.offset, std::fs::read(&err.file)) {
+        let window = cinlint_report::source::Window::around(&err.file, &bytes, offset, offset, 1);
+        let span = window.span(offset, 1);
+        // Re-base the window so miette shows the file's line numbers.
+        let padded = format!("{}{}", "\n".repeat(window.first_line), window.text);
+        let shift = window.first_line;
+        labels.push(LabeledSpan::new_with_span(Some(err.kind.to_string()), miette::SourceSpan::new((span.offset() + shift).into(), span.len())));
+        source = Some(NamedSource::new(&err.file, padded));
+    }
+    Report::new(InputError { message: format!("{location}: {}", err.message), help: err.help, src: source, labels })
+}
+
+pub fn read(path: &Path) -> Result<CensusData, Report> {
+    if path.is_dir() {
+        return Err(miette::miette!(
+            code = "cinlint::input::unsupported",
+            help = "Pass a census XML file (.xml).",
+            "{}: is a folder; LA exports (SSD folders) are not supported by this build yet",
+            path.display()
+        ));
+    }
+    cinlint_ingest::read_census_xml(path).map_err(ingest_report)
+}
+
+/// The pack year for an input: `--year`, else the census year of the header's ReferenceDate;
+/// the nearest pack when there is none for that year (with a warning).
+pub fn pack_year(book: &RuleBook, data: &CensusData, year: Option<&str>) -> Result<(CollectionYear, Option<String>), Report> {
+    let wanted = match year {
+        Some(text) => text.parse::<CollectionYear>().map_err(|e| miette::miette!(code = "cinlint::usage::year", "{e}"))?,
+        None => match data.reference_date() {
+            Some(r) => CollectionYear::containing(r),
+            None => {
+                return Err(miette::miette!(
+                    code = "cinlint::input::reference-date",
+                    help = "Fix Header/CollectionDetails/ReferenceDate (31 March of the census year), or pass --year 2025-26.",
+                    "{}: the header has no usable ReferenceDate, so the collection year is unknown",
+                    data.input.path
+                ))
+            }
+        },
+    };
+    let chosen = book.nearest_year(wanted).ok_or_else(|| miette::miette!("no rule packs are built in"))?;
+    let warning = (chosen != wanted).then(|| format!("warning: no rule pack for {wanted}; using the nearest pack, {chosen}"));
+    Ok((chosen, warning))
+}

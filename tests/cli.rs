@@ -1,0 +1,94 @@
+//! The real binary: exit codes, formats, located diagnostics, rule docs.
+
+mod common;
+
+use common::{json_lines, run, stderr, stdout};
+
+const SAMPLE: &str = "sample-data/sample-2025-26-la201.xml";
+
+fn sample() -> String {
+    common::repo().join(SAMPLE).display().to_string()
+}
+
+#[test]
+fn check_prints_located_diagnostics_and_a_summary() {
+    let out = run(&["check", &sample()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("── child "), "grouped per child");
+    assert!(text.contains("error["), "errors shown");
+    assert!(text.contains("query["), "queries shown distinctly");
+    assert!(text.contains("sample-2025-26-la201.xml:"), "source location shown");
+    let summary = stderr(&out);
+    assert!(summary.contains("children, pack 2025-26"), "{summary}");
+    assert!(summary.contains("errors") && summary.contains("queries"), "{summary}");
+}
+
+#[test]
+fn json_lines_have_the_stable_keys_and_are_deterministic() {
+    let a = run(&["check", &sample(), "--format", "json"]);
+    let b = run(&["check", &sample(), "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout, "same input, same bytes");
+    let lines = json_lines(&stdout(&a));
+    assert!(!lines.is_empty());
+    for v in &lines {
+        for key in ["code", "severity", "message", "child", "module", "file", "line", "column"] {
+            assert!(v.get(key).is_some(), "missing {key} in {v}");
+        }
+        assert!(["error", "query", "warning", "info"].contains(&v["severity"].as_str().unwrap()));
+        assert!(v["code"].is_string());
+    }
+    assert!(lines.iter().any(|v| v["line"].as_u64().is_some()), "located findings");
+}
+
+#[test]
+fn select_ignore_and_fail_on() {
+    let out = run(&["check", &sample(), "--format", "json", "--select", "XML"]);
+    assert!(json_lines(&stdout(&out)).iter().all(|v| v["code"].as_str().unwrap().starts_with("XML")));
+    let out = run(&["check", &sample(), "--format", "json", "--select", "DFE", "--ignore", "8"]);
+    assert!(json_lines(&stdout(&out)).iter().all(|v| !v["code"].as_str().unwrap().starts_with('8')));
+    let out = run(&["check", &sample(), "--fail-on", "never"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn clean_return_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("clean.xml");
+    let out = run(&["generate", "--children", "40", "--seed", "3", "--la", "873", "--year", "2025", "--out", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&["check", file.to_str().unwrap(), "--fail-on", "query"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+}
+
+#[test]
+fn rules_and_rule_docs() {
+    let out = run(&["rules", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let rules = json_lines(&stdout(&out));
+    assert!(rules.len() >= 109, "{} rules", rules.len());
+    for r in &rules {
+        for key in ["code", "name", "severity", "module", "level"] {
+            assert!(r.get(key).is_some(), "{key}");
+        }
+    }
+    for r in rules.iter().filter(|r| !r["code"].as_str().unwrap().starts_with("XML")) {
+        let code = r["code"].as_str().unwrap();
+        let out = run(&["rule", code]);
+        assert_eq!(out.status.code(), Some(0), "rule {code}");
+        let text = stdout(&out);
+        assert!(text.starts_with(code) && text.contains("## Why it matters") && text.contains("Invalid example"), "rule {code}:\n{text}");
+    }
+    let out = run(&["rule", "9999Z"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn year_comes_from_header_or_flag() {
+    let out = run(&["check", &sample(), "--year", "2024-25", "--format", "json", "--fail-on", "never"]);
+    assert!(stderr(&out).contains("pack 2024-25"), "{}", stderr(&out));
+    let out = run(&["check", &sample(), "--year", "2031", "--fail-on", "never"]);
+    assert!(stderr(&out).contains("no rule pack for 2030-31; using the nearest pack, 2025-26"), "{}", stderr(&out));
+    let out = run(&["check", &sample(), "--year", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+}
