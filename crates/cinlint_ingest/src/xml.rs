@@ -108,7 +108,7 @@ struct Parser<'a> {
     findings: Vec<PendingFinding>,
     stack: Vec<Ctx>,
     /// Names of the open elements (parallel to `stack`), for messages.
-    names: Vec<&'a str>,
+    names: Vec<&'static str>,
     open_rows: Vec<RowBuf<'a>>,
     /// Finished rows of the current child, flushed at `</Child>` once its LAchildID is known.
     child_rows: Vec<RowBuf<'a>>,
@@ -180,12 +180,12 @@ impl<'a> Parser<'a> {
             })?;
             match event {
                 Event::Start(e) => {
-                    let name = local_name(text, &e)?;
+                    let name = local_name(&e);
                     self.open(name, start, false)?;
                     self.names.push(name);
                 }
                 Event::Empty(e) => {
-                    let name = local_name(text, &e)?;
+                    let name = local_name(&e);
                     self.open(name, start, true)?;
                     self.close(start)?;
                 }
@@ -228,7 +228,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn open_names(&self) -> Vec<&'a str> {
+    fn open_names(&self) -> Vec<&'static str> {
         self.names.clone()
     }
 
@@ -595,36 +595,34 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn local_name<'a>(text: &'a str, e: &quick_xml::events::BytesStart<'_>) -> Result<&'a str, IngestError> {
-    let raw = e.local_name().into_inner();
-    // Names are ASCII in practice; re-borrow from the input so the &str lives as long as it.
-    let name = std::str::from_utf8(raw).unwrap_or("?");
-    Ok(intern(text, name))
+/// The element's local name (any namespace prefix dropped), as a `'static` spelling.
+fn local_name(e: &quick_xml::events::BytesStart<'_>) -> &'static str {
+    let name = std::str::from_utf8(e.local_name().into_inner()).unwrap_or("?");
+    known_names().get(name).copied().unwrap_or_else(|| unknown_name(name))
 }
 
-/// Returns the static spelling of known names, else leaks nothing: unknown names are copied into
-/// a small per-process set so they can be borrowed for the parse.
-fn intern<'a>(_text: &'a str, name: &str) -> &'a str {
-    for table in schema::TABLES {
-        if table.element == name {
-            return table.element;
-        }
-        for c in table.columns {
-            if c.name == name {
-                return c.name;
+/// Every element name of the census schema, for allocation-free lookups.
+fn known_names() -> &'static std::collections::HashMap<&'static str, &'static str> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static NAMES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        const CONTAINERS: &[&str] = &[
+            "Message", "Header", "CollectionDetails", "Source", "Children", "Child", "Disabilities",
+            "FactorsIdentifiedAtAssessment", "Reviews", "CINPlanDates", "Content",
+        ];
+        let mut names: HashMap<&'static str, &'static str> = CONTAINERS.iter().map(|c| (*c, *c)).collect();
+        for table in schema::TABLES {
+            names.insert(table.element, table.element);
+            for c in table.columns {
+                names.insert(c.name, c.name);
             }
         }
-    }
-    const CONTAINERS: &[&str] = &[
-        "Message", "Header", "CollectionDetails", "Source", "Children", "Child", "Disabilities",
-        "FactorsIdentifiedAtAssessment", "Reviews", "CINPlanDates", "Content",
-    ];
-    if let Some(known) = CONTAINERS.iter().find(|c| **c == name) {
-        return known;
-    }
-    unknown_name(name)
+        names
+    })
 }
 
+/// Unknown names are kept in a small process-wide set (bounded) so they can be `'static`.
 fn unknown_name(name: &str) -> &'static str {
     use std::collections::HashSet;
     use std::sync::Mutex;
