@@ -199,11 +199,10 @@ mod tests {
             locations: vec![at("CPPstartDate", "<CPPstartDate>", 3), at("CPPendDate", "<CPPendDate>", 4)],
         };
         let out = render(&[f], &sources, &TextOptions::default());
-        let expected = "── child C1 (1 finding) ─────────────────────────────────────────────────────────
+        let expected = "── child C1 (1 finding) ────────────────────────────────────────────────────────
 query[8840]
 
-  ⚠ The child protection plan start date cannot be after the end date [child
-  │ C1]
+  ⚠ The child protection plan start date cannot be after the end date [child C1]
    ╭─[r.xml:3:5]
  2 │   <Child>
  3 │     <CPPstartDate>2025-05-01</CPPstartDate>
