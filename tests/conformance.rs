@@ -73,7 +73,6 @@ fn matches(d: &Deviation, kind: &str, file: &str, pair: &Pair) -> bool {
 }
 
 #[test]
-#[ignore = "deviations being recorded; re-enabled in the next commit"]
 fn conformance_with_reference_and_injected_defects() {
     let dir = common::conformance_dir();
     let manifest: Vec<ManifestEntry> = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
