@@ -99,9 +99,12 @@ pub struct GenerateArgs {
     /// Share of children given an injected defect (0 to 1).
     #[arg(long, default_value_t = 0.0)]
     pub defect_rate: f64,
-    /// Output file (default: standard output).
+    /// Output file (default: standard output); with --ssd, the export folder to create.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write an LA case-management export (SSD CSV folder) instead of census XML.
+    #[arg(long, requires = "out")]
+    pub ssd: bool,
     /// Also write the injected defects as JSON Lines to this file.
     #[arg(long)]
     pub truth: Option<PathBuf>,

@@ -15,6 +15,19 @@ pub fn run(args: GenerateArgs) -> Result<u8, Report> {
     }
     let options = GenerateOptions { children: args.children, seed: args.seed, la: args.la.clone(), year, defect_rate: args.defect_rate };
     let defects = match &args.out {
+        Some(dir) if args.ssd => {
+            if dir.exists() {
+                return Err(miette::miette!(code = "cinlint::usage::out", "{}: already exists; choose a new folder for the export", dir.display()));
+            }
+            let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let staging = tempfile::Builder::new()
+                .prefix(".cinlint-export-")
+                .tempdir_in(parent)
+                .map_err(|e| miette::miette!("{}: cannot write: {e}", dir.display()))?;
+            let defects = cinlint_generate::write_ssd_export(&options, staging.path()).map_err(|e| miette::miette!("{}: cannot write: {e}", dir.display()))?;
+            std::fs::rename(staging.keep(), dir).map_err(|e| miette::miette!("{}: cannot write: {e}", dir.display()))?;
+            defects
+        }
         Some(path) => {
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
             let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| miette::miette!("{}: cannot write: {e}", path.display()))?;
