@@ -45,12 +45,29 @@ pub struct YearArgs {
     pub year: Option<String>,
 }
 
+/// Options for LA exports (SSD folders); ignored for census XML.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Census reference date for an export (31 March ending the census year); default: the
+    /// most recent 31 March on or before the export's latest activity date.
+    #[arg(long = "ref-date", alias = "reference-date", value_name = "YYYY-MM-DD")]
+    pub ref_date: Option<String>,
+    /// The date elapsed-time checks measure up to (default: the export's latest activity date).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Census XML file.
+    /// Census XML file, or an LA export folder (SSD CSV files).
     pub input: PathBuf,
     #[command(flatten)]
     pub year: YearArgs,
+    #[command(flatten)]
+    pub export: ExportArgs,
+    /// LA code for an export (exports carry none).
+    #[arg(long)]
+    pub la: Option<String>,
     /// Only these codes or prefixes (comma-separated; e.g. 88,SES,XML002).
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
@@ -73,8 +90,10 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// Census XML file.
+    /// Census XML file, or an LA export folder (SSD CSV files).
     pub input: PathBuf,
+    #[command(flatten)]
+    pub export: ExportArgs,
     /// Output folder for the Parquet dataset.
     #[arg(long)]
     pub out: PathBuf,

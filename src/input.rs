@@ -35,14 +35,31 @@ pub fn ingest_report(err: IngestError) -> Report {
     Report::new(InputError { message: format!("{location}: {}", err.message), help: err.help, src: source, labels })
 }
 
-pub fn read(path: &Path) -> Result<CensusData, Report> {
+/// How to read an LA export (ignored for census XML).
+#[derive(Debug, Default)]
+pub struct ReadOptions<'a> {
+    pub ref_date: Option<&'a str>,
+    pub as_of: Option<&'a str>,
+    pub la: Option<&'a str>,
+}
+
+fn parse_date_arg(flag: &str, text: Option<&str>) -> Result<Option<chrono::NaiveDate>, Report> {
+    text.map(|t| {
+        chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
+            .map_err(|_| miette::miette!(code = "cinlint::usage::date", "--{flag} `{t}` is not a date written YYYY-MM-DD"))
+    })
+    .transpose()
+}
+
+/// Reads census XML, or an LA export when `path` is a folder.
+pub fn read(path: &Path, options: &ReadOptions<'_>) -> Result<CensusData, Report> {
     if path.is_dir() {
-        return Err(miette::miette!(
-            code = "cinlint::input::unsupported",
-            help = "Pass a census XML file (.xml).",
-            "{}: is a folder; LA exports (SSD folders) are not supported by this build yet",
-            path.display()
-        ));
+        let export = cinlint_ssd::ExportOptions {
+            reference_date: parse_date_arg("ref-date", options.ref_date)?,
+            as_of: parse_date_arg("as-of", options.as_of)?,
+            la: options.la.map(str::to_string),
+        };
+        return cinlint_ssd::read_export(path, &export).map_err(ingest_report);
     }
     cinlint_ingest::read_census_xml(path).map_err(ingest_report)
 }

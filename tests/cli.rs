@@ -72,12 +72,16 @@ fn rules_and_rule_docs() {
             assert!(r.get(key).is_some(), "{key}");
         }
     }
-    for r in rules.iter().filter(|r| !r["code"].as_str().unwrap().starts_with("XML")) {
+    for r in &rules {
         let code = r["code"].as_str().unwrap();
         let out = run(&["rule", code]);
         assert_eq!(out.status.code(), Some(0), "rule {code}");
         let text = stdout(&out);
-        assert!(text.starts_with(code) && text.contains("## Why it matters") && text.contains("Invalid example"), "rule {code}:\n{text}");
+        assert!(text.starts_with(code) && text.contains("## Why it matters"), "rule {code}:\n{text}");
+        // Export reader findings (SSD…) are documented without XML examples.
+        if !code.starts_with("SSD") {
+            assert!(text.contains("Invalid example") && text.contains("Valid example"), "rule {code}:\n{text}");
+        }
     }
     let out = run(&["rule", "9999Z"]);
     assert_eq!(out.status.code(), Some(2));

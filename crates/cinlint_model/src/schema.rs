@@ -225,6 +225,163 @@ pub const TABLES: &[&TableDef] = &[
     &PRE_PROCEEDINGS,
 ];
 
+// ---------------------------------------------------------------------------------------------
+// Export-only tables: read from an LA case-management export (SSD, `la-export.md`), not part of
+// the census. Each has `_row`, `child_key`, `LAchildID` like the census child tables; data
+// columns keep the SSD field names (the person column is replaced by the child keys). Rows of
+// people who are not census children get child keys after the census children's.
+
+pub const CIN_PLANS: TableDef = TableDef {
+    name: "CinPlans",
+    element: "ssd_cin_plans",
+    keys: &[],
+    columns: &[
+        col("cinp_cin_plan_id", Text),
+        col("cinp_referral_id", Text),
+        // Ordinal of the census CINdetails row of the plan's episode (null when out of scope).
+        col("CINdetailsID", Int),
+        col("cinp_cin_plan_start_date", Date),
+        col("cinp_cin_plan_end_date", Date),
+        col("cinp_cin_plan_team", Text),
+        col("cinp_cin_plan_worker_id", Text),
+    ],
+};
+
+pub const CIN_VISITS: TableDef = TableDef {
+    name: "CinVisits",
+    element: "ssd_cin_visits",
+    keys: &[],
+    columns: &[
+        col("cinv_cin_visit_id", Text),
+        // As supplied (Mosaic) or linked by person and date to the plan open on the visit date.
+        col("cinv_cin_plan_id", Text),
+        col("cinv_cin_visit_date", Date),
+        col("cinv_cin_visit_seen", Bool),
+        col("cinv_cin_visit_seen_alone", Bool),
+        col("cinv_cin_visit_bedroom", Bool),
+    ],
+};
+
+pub const CLA_EPISODES: TableDef = TableDef {
+    name: "ClaEpisodes",
+    element: "ssd_cla_episodes",
+    keys: &[],
+    columns: &[
+        col("clae_cla_episode_id", Text),
+        col("clae_cla_episode_start_date", Date),
+        col("clae_cla_episode_start_reason", Text),
+        col("clae_cla_primary_need_code", Text),
+        col("clae_cla_episode_ceased_date", Date),
+        col("clae_cla_episode_ceased_reason", Text),
+        col("clae_cla_id", Text),
+        col("clae_referral_id", Text),
+        col("clae_cla_placement_id", Text),
+        col("clae_entered_care_date", Date),
+        col("clae_cla_last_iro_contact_date", Date),
+    ],
+};
+
+pub const LEGAL_STATUS: TableDef = TableDef {
+    name: "LegalStatus",
+    element: "ssd_legal_status",
+    keys: &[],
+    columns: &[
+        col("lega_legal_status_id", Text),
+        col("lega_legal_status", Text),
+        col("lega_legal_status_start_date", Date),
+        col("lega_legal_status_end_date", Date),
+    ],
+};
+
+pub const ADDRESSES: TableDef = TableDef {
+    name: "Addresses",
+    element: "ssd_address",
+    keys: &[],
+    columns: &[
+        col("addr_table_id", Text),
+        col("addr_address_type", Text),
+        col("addr_address_start_date", Date),
+        col("addr_address_end_date", Date),
+        col("addr_address_postcode", Text),
+    ],
+};
+
+pub const IMMIGRATION_STATUS: TableDef = TableDef {
+    name: "ImmigrationStatus",
+    element: "ssd_immigration_status",
+    keys: &[],
+    columns: &[
+        col("immi_immigration_status_id", Text),
+        col("immi_immigration_status", Text),
+        col("immi_immigration_status_start_date", Date),
+        col("immi_immigration_status_end_date", Date),
+    ],
+};
+
+pub const INVOLVEMENTS: TableDef = TableDef {
+    name: "Involvements",
+    element: "ssd_involvements",
+    keys: &[],
+    columns: &[
+        col("invo_involvements_id", Text),
+        col("invo_professional_id", Text),
+        col("invo_professional_role_id", Text),
+        col("invo_professional_team", Text),
+        col("invo_involvement_start_date", Date),
+        col("invo_involvement_end_date", Date),
+        col("invo_worker_change_reason", Text),
+        col("invo_referral_id", Text),
+    ],
+};
+
+pub const CIN_REVIEWS: TableDef = TableDef {
+    name: "CinReviews",
+    element: "ext_cin_reviews",
+    keys: &[],
+    columns: &[
+        col("cinr_cin_review_id", Text),
+        col("cinr_cin_plan_id", Text),
+        col("cinr_review_due_date", Date),
+        col("cinr_review_date", Date),
+        col("cinr_review_document_ref", Text),
+        col("cinr_review_outcome", Text),
+    ],
+};
+
+pub const HOUSEHOLD: TableDef = TableDef {
+    name: "Household",
+    element: "ext_household",
+    keys: &[],
+    columns: &[
+        col("hous_recorded_date", Date),
+        col("hous_benefits", Text),
+        col("hous_financial_hardship", Text),
+        col("hous_housing_tenure", Text),
+        col("hous_parent_employment", Text),
+        col("hous_fsm_eligible", Text),
+        col("hous_nrpf", Text),
+        col("hous_parent_care_experienced", Text),
+    ],
+};
+
+/// Export-only tables, appended after [`TABLES`] when the input is an LA export.
+pub const EXPORT_TABLES: &[&TableDef] = &[
+    &CIN_PLANS,
+    &CIN_VISITS,
+    &CLA_EPISODES,
+    &LEGAL_STATUS,
+    &ADDRESSES,
+    &IMMIGRATION_STATUS,
+    &INVOLVEMENTS,
+    &CIN_REVIEWS,
+    &HOUSEHOLD,
+];
+
+/// Looks an export-only table up by its canonical name.
+pub fn export_table(name: &str) -> Option<&'static TableDef> {
+    EXPORT_TABLES.iter().copied().find(|t| t.name == name)
+}
+
 pub const ROW: &str = "_row";
 pub const CHILD_KEY: &str = "child_key";
 pub const LA_CHILD_ID: &str = "LAchildID";
@@ -300,6 +457,21 @@ mod tests {
                 assert!(schema.field_with_name(LA_CHILD_ID).is_ok(), "{}", table.name);
                 assert!(schema.field_with_name(CHILD_KEY).is_ok());
             }
+        }
+    }
+
+    #[test]
+    fn export_tables_have_unique_columns_and_child_keys() {
+        for def in EXPORT_TABLES {
+            let schema = def.arrow_schema();
+            let mut names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            let total = names.len();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), total, "{} has a duplicate column", def.name);
+            assert!(schema.field_with_name(LA_CHILD_ID).is_ok(), "{}", def.name);
+            assert!(schema.field_with_name(CHILD_KEY).is_ok());
+            assert!(table(def.name).is_none(), "{} clashes with a census table", def.name);
         }
     }
 

@@ -72,7 +72,9 @@ pub fn severity_word(severity: Severity) -> &'static str {
 fn diagnostic(finding: &Finding, sources: &SourceTexts, with_source: bool) -> FindingDiagnostic {
     let primary = finding.primary();
     let file = primary.and_then(|l| l.file.clone());
-    let text = file.as_ref().and_then(|f| sources.files.get(f));
+    // CSV exports carry free-text columns (case notes): never echo their lines, only locate them.
+    let shows_source = file.as_ref().is_some_and(|f| !f.to_ascii_lowercase().ends_with(".csv"));
+    let text = file.as_ref().filter(|_| shows_source).and_then(|f| sources.files.get(f));
     let mut window = None;
     let mut labels = Vec::new();
     let mut elsewhere = Vec::new();

@@ -1,0 +1,426 @@
+//! Reading one `<table>.csv` into located, normalised text cells (`la-export.md` §5).
+
+use crate::findings::{Findings, BAD_VALUE, DUPLICATE_KEY, MALFORMED_JSON, UNKNOWN_COLUMN};
+use crate::spec::{Req, TableSpec, Ty};
+use crate::values;
+use chrono::NaiveDate;
+use cinlint_ingest::{IngestError, Pos, SourceFile, SourceMap};
+use cinlint_model::Severity;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// One non-blank field: normalised text (dates as `yyyy-mm-dd`, flags as `Y`/`N`) and where it is.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub text: String,
+    pub pos: Pos,
+    /// The text did not parse as the column's type (kept verbatim, read as blank).
+    pub bad: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// Where the record starts.
+    pub pos: Pos,
+    /// Indexed like the spec's columns; `None` = blank or column not supplied.
+    pub cells: Vec<Option<Cell>>,
+}
+
+#[derive(Debug)]
+pub struct RawTable {
+    pub spec: &'static TableSpec,
+    pub rows: Vec<RawRow>,
+    pub bytes: u64,
+}
+
+/// A record of a table, with typed accessors by column name.
+#[derive(Clone, Copy)]
+pub struct Rec<'a> {
+    pub spec: &'static TableSpec,
+    pub row: &'a RawRow,
+}
+
+impl<'a> Rec<'a> {
+    pub fn cell(&self, column: &str) -> Option<&'a Cell> {
+        self.row.cells[self.spec.index(column)].as_ref()
+    }
+
+    /// Trimmed text, `None` when blank or unparseable.
+    pub fn s(&self, column: &str) -> Option<&'a str> {
+        self.cell(column).filter(|c| !c.bad).map(|c| c.text.as_str())
+    }
+
+    pub fn d(&self, column: &str) -> Option<NaiveDate> {
+        self.s(column).and_then(cinlint_ingest::values::parse_date)
+    }
+
+    pub fn flag(&self, column: &str) -> Option<bool> {
+        self.s(column).map(|t| t == "Y")
+    }
+
+    pub fn pos(&self, column: &str) -> Pos {
+        self.cell(column).map_or(Pos::NONE, |c| c.pos)
+    }
+}
+
+impl RawTable {
+    pub fn recs(&self) -> impl Iterator<Item = Rec<'_>> {
+        self.rows.iter().map(move |row| Rec { spec: self.spec, row })
+    }
+}
+
+/// Offsets of each field of the record starting at `start`, and whether it is quoted.
+fn field_offsets(bytes: &[u8], start: usize, n: usize) -> Vec<(usize, bool)> {
+    let mut out = Vec::with_capacity(n);
+    let mut i = start;
+    for _ in 0..n {
+        let quoted = bytes.get(i) == Some(&b'"');
+        out.push((i, quoted));
+        if quoted {
+            i += 1;
+            while let Some(&b) = bytes.get(i) {
+                if b == b'"' {
+                    if bytes.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                i += 1;
+            }
+        }
+        while let Some(&b) = bytes.get(i) {
+            if b == b',' {
+                i += 1;
+                break;
+            }
+            if b == b'\n' || b == b'\r' {
+                break;
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+/// One field as read from a file or sheet, before normalisation.
+pub struct Field {
+    pub text: String,
+    pub pos: Pos,
+    /// Quoted in the CSV (so `NULL` is literal text) or a text cell in a workbook.
+    pub quoted: bool,
+}
+
+/// One record (a CSV row or sheet row).
+pub struct Record {
+    pub pos: Pos,
+    pub fields: Vec<Field>,
+}
+
+/// Builds an input error at a position (file, line and column resolved by the front end).
+pub type ErrorAt<'e> = &'e dyn Fn(Pos, &'static str, String) -> IngestError;
+
+/// Reads one CSV table file. `display` is the name used in messages and the source map.
+pub fn read_table(
+    display: &str,
+    bytes: Vec<u8>,
+    spec: &'static TableSpec,
+    sources: &mut SourceMap,
+    findings: &mut Findings,
+) -> Result<RawTable, IngestError> {
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        return Err(IngestError::at(display, &bytes, e.valid_up_to() as u64, "invalid-utf8", format!("{}: the file is not valid UTF-8", spec.name))
+            .with_help("Export the table as UTF-8 (Excel: \"CSV UTF-8\")."));
+    }
+    let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    let total = bytes.len() as u64;
+    let bytes: Arc<[u8]> = Arc::from(bytes);
+    let file = sources.add(SourceFile::text(display, bytes.clone()));
+    let body = &bytes[bom..];
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
+    let mut record = csv::ByteRecord::new();
+    let at = |offset: usize| Pos::new(file, offset as u64);
+    let error_at = |pos: Pos, kind: &'static str, message: String| IngestError::at(display, &bytes, pos.local(), kind, message);
+
+    let mut records = Vec::new();
+    while reader.read_byte_record(&mut record).map_err(|e| csv_error(display, &bytes, bom, e))? {
+        let start = skip_line_ends(&bytes, record.position().map_or(0, |p| p.byte() as usize) + bom);
+        let offsets = field_offsets(&bytes, start, record.len());
+        let fields = record
+            .iter()
+            .zip(offsets)
+            .map(|(f, (offset, quoted))| Field {
+                text: std::str::from_utf8(f).expect("file checked as UTF-8").to_string(),
+                pos: at(offset),
+                quoted,
+            })
+            .collect();
+        records.push(Record { pos: at(start), fields });
+    }
+    let header_pos = at(bom);
+    let mut table = build_table(spec, records, header_pos, &error_at, sources, findings)?;
+    table.bytes = total;
+    Ok(table)
+}
+
+/// Maps header names to columns, then normalises and checks every record (shared by the CSV
+/// and workbook front ends). The first record is the header.
+pub fn build_table(
+    spec: &'static TableSpec,
+    records: Vec<Record>,
+    header_pos: Pos,
+    error_at: ErrorAt<'_>,
+    sources: &SourceMap,
+    findings: &mut Findings,
+) -> Result<RawTable, IngestError> {
+    let mut records = records.into_iter();
+    // Header.
+    let mut mapping: Vec<Option<usize>> = Vec::new();
+    let mut header_pos = header_pos;
+    if let Some(header) = records.next() {
+        header_pos = header.pos;
+        let mut seen = vec![false; spec.columns.len()];
+        let mut unknown = Vec::new();
+        for field in &header.fields {
+            match spec.lookup(&field.text) {
+                Some(c) if !seen[c] => {
+                    seen[c] = true;
+                    mapping.push(Some(c));
+                }
+                _ => {
+                    unknown.push((field.text.trim().to_string(), field.pos));
+                    mapping.push(None);
+                }
+            }
+        }
+        if let Some((_, pos)) = unknown.first() {
+            let names: Vec<String> = unknown.iter().map(|(n, _)| format!("`{n}`")).collect();
+            findings.push(
+                UNKNOWN_COLUMN,
+                Severity::Warning,
+                format!("{}: unknown or repeated column{} {} ignored", spec.name, if names.len() > 1 { "s" } else { "" }, names.join(", ")),
+                "Check the column names against the SSD table definition (la-export.md §2); aliases from the SSD YAML are accepted.",
+                *pos,
+                spec.name,
+                None,
+                None,
+            );
+        }
+    }
+    for (i, column) in spec.columns.iter().enumerate() {
+        if matches!(column.req, Req::K | Req::R) && !mapping.contains(&Some(i)) {
+            return Err(error_at(header_pos, "missing-column", format!("{}: required column `{}` is missing", spec.name, column.name))
+                .with_help("Add the column to the export: cinlint needs it to build the census."));
+        }
+    }
+
+    // Records.
+    let mut rows = Vec::new();
+    let mut null_warned: HashSet<usize> = HashSet::new();
+    let mut keys_seen: std::collections::HashMap<Vec<String>, Pos> = std::collections::HashMap::new();
+    let key_columns: Vec<usize> = spec.keys().collect();
+    for record in records {
+        if record.fields.len() != mapping.len() {
+            return Err(error_at(
+                record.pos,
+                "field-count",
+                format!("{}: the row has {} fields, the header has {}", spec.name, record.fields.len(), mapping.len()),
+            )
+            .with_help("Quote fields that contain commas or line breaks (RFC 4180)."));
+        }
+        let mut cells: Vec<Option<Cell>> = vec![None; spec.columns.len()];
+        for (i, field) in record.fields.into_iter().enumerate() {
+            let Some(c) = mapping[i] else { continue };
+            let column = &spec.columns[c];
+            let (quoted, pos) = (field.quoted, field.pos);
+            let mut text = field.text.trim().to_string();
+            if !quoted && text == "NULL" {
+                if null_warned.insert(c) {
+                    findings.push(
+                        BAD_VALUE,
+                        Severity::Warning,
+                        format!("{}.{}: `NULL` read as blank", spec.name, column.name),
+                        "Export nulls as empty fields.",
+                        pos,
+                        spec.name,
+                        Some(column.name),
+                        None,
+                    );
+                }
+                continue;
+            }
+            if text.is_empty() {
+                continue;
+            }
+            let mut bad = false;
+            match column.ty {
+                Ty::Id => {
+                    if text.contains(['\r', '\n', '\t']) {
+                        text.retain(|ch| !matches!(ch, '\r' | '\n' | '\t'));
+                        findings.push(
+                            BAD_VALUE,
+                            Severity::Warning,
+                            format!("{}.{}: line breaks or tabs removed from an identifier", spec.name, column.name),
+                            "Identifiers should not contain line breaks or tabs; fix them in the case-management system.",
+                            pos,
+                            spec.name,
+                            Some(column.name),
+                            None,
+                        );
+                    }
+                }
+                Ty::Text => {}
+                Ty::Date => match values::parse_date(&text) {
+                    Some(date) if date == NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid") => {
+                        findings.push(
+                            BAD_VALUE,
+                            Severity::Warning,
+                            format!("{}.{}: 1900-01-01 is the SQL Server null date; read as blank", spec.name, column.name),
+                            "Export missing dates as empty fields.",
+                            pos,
+                            spec.name,
+                            Some(column.name),
+                            None,
+                        );
+                        continue;
+                    }
+                    Some(date) => {
+                        if values::has_clock_time(&text) {
+                            findings.push(
+                                BAD_VALUE,
+                                Severity::Warning,
+                                format!("{}.{}: the time of day in `{}` was dropped", spec.name, column.name, values::shorten(&text)),
+                                "Census dates have no time part; check the date is the intended day.",
+                                pos,
+                                spec.name,
+                                Some(column.name),
+                                None,
+                            );
+                        }
+                        text = date.format("%Y-%m-%d").to_string();
+                    }
+                    None => {
+                        bad = true;
+                        findings.push(
+                            BAD_VALUE,
+                            Severity::Warning,
+                            format!("{}.{}: `{}` is not a date (yyyy-mm-dd or dd/mm/yyyy); read as blank", spec.name, column.name, values::shorten(&text)),
+                            "Correct the date in the case-management system or the export.",
+                            pos,
+                            spec.name,
+                            Some(column.name),
+                            None,
+                        );
+                    }
+                },
+                Ty::Flag => match values::parse_flag(&text) {
+                    Some(v) => text = if v { "Y" } else { "N" }.to_string(),
+                    None => {
+                        bad = true;
+                        findings.push(
+                            BAD_VALUE,
+                            Severity::Warning,
+                            format!("{}.{}: `{}` is not a yes/no flag; read as unknown", spec.name, column.name, values::shorten(&text)),
+                            "Use Y or N.",
+                            pos,
+                            spec.name,
+                            Some(column.name),
+                            None,
+                        );
+                    }
+                },
+                Ty::Json => {
+                    let ok = if column.name == "cinf_assessment_factors_json" {
+                        values::parse_factors(&text).is_some()
+                    } else {
+                        serde_json::from_str::<serde_json::Value>(&text).is_ok()
+                    };
+                    if !ok {
+                        let detail = match serde_json::from_str::<serde_json::Value>(&text) {
+                            Err(e) => format!(" (JSON line {} column {}: {:?} error)", e.line(), e.column(), e.classify()),
+                            Ok(_) => String::new(),
+                        };
+                        findings.push(
+                            MALFORMED_JSON,
+                            Severity::Warning,
+                            format!("{}.{}: malformed JSON{detail}; flags recovered by a lenient scan", spec.name, column.name),
+                            "The CMS extract builds this JSON by string concatenation: escape quotes, backslashes and line breaks in free-text comments.",
+                            pos,
+                            spec.name,
+                            Some(column.name),
+                            None,
+                        );
+                    }
+                }
+            }
+            cells[c] = Some(Cell { text, pos, bad });
+        }
+        let pos = record.pos;
+        for (i, column) in spec.columns.iter().enumerate() {
+            if column.req == Req::R && cells[i].is_none() {
+                findings.push(
+                    BAD_VALUE,
+                    Severity::Error,
+                    format!("{}.{}: a required value is blank", spec.name, column.name),
+                    "Fill the value: cinlint needs it to link or date the record.",
+                    pos,
+                    spec.name,
+                    Some(column.name),
+                    None,
+                );
+            }
+        }
+        if !key_columns.is_empty() {
+            let key: Vec<String> = key_columns.iter().map(|&k| cells[k].as_ref().map_or(String::new(), |c| c.text.clone())).collect();
+            if key.iter().any(String::is_empty) {
+                findings.push(
+                    DUPLICATE_KEY,
+                    Severity::Error,
+                    format!("{}: the row's key ({}) is blank; row skipped", spec.name, key_names(spec)),
+                    "Every row needs its key.",
+                    pos,
+                    spec.name,
+                    None,
+                    None,
+                );
+                continue;
+            }
+            if let Some(first) = keys_seen.get(&key) {
+                let first_line = sources.resolve(*first).and_then(|r| r.line).unwrap_or(0);
+                findings.push(
+                    DUPLICATE_KEY,
+                    Severity::Error,
+                    format!("{}: key `{}` repeats the row on line {first_line}; row skipped", spec.name, key.join(", ")),
+                    "Keys must be unique; remove the duplicate row.",
+                    pos,
+                    spec.name,
+                    None,
+                    None,
+                );
+                continue;
+            }
+            keys_seen.insert(key, pos);
+        }
+        rows.push(RawRow { pos, cells });
+    }
+    Ok(RawTable { spec, rows, bytes: 0 })
+}
+
+/// With CRLF line ends the CSV reader reports a record as starting at the `\n` of the previous
+/// line end: move to the first byte of the record.
+fn skip_line_ends(bytes: &[u8], mut at: usize) -> usize {
+    while matches!(bytes.get(at), Some(b'\r' | b'\n')) {
+        at += 1;
+    }
+    at
+}
+
+fn key_names(spec: &TableSpec) -> String {
+    spec.keys().map(|k| spec.columns[k].name).collect::<Vec<_>>().join(", ")
+}
+
+fn csv_error(display: &str, bytes: &[u8], bom: usize, e: csv::Error) -> IngestError {
+    let offset = e.position().map_or(0, |p| p.byte()) + bom as u64;
+    IngestError::at(display, bytes, offset, "bad-csv", format!("the CSV cannot be read: {e}"))
+}

@@ -1,0 +1,226 @@
+//! Value parsing for SSD fields: dates, flags, JSON flags and factor lists, code mappings.
+
+use chrono::NaiveDate;
+
+/// `yyyy-mm-dd` or `dd/mm/yyyy`, optionally followed by ` hh:mm[:ss[.fff]]` or `Thh:mm:ss`.
+/// Years outside 1900–2100 and impossible dates are errors.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    let (date, time) = match t.find([' ', 'T']) {
+        Some(i) => (&t[..i], Some(t[i + 1..].trim())),
+        None => (t, None),
+    };
+    if let Some(time) = time {
+        let ok = !time.is_empty() && time.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.');
+        if !ok {
+            return None;
+        }
+    }
+    let num = |s: &str, len: usize| -> Option<u32> {
+        if s.len() == len && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    let parts: Vec<&str>;
+    let (y, m, d) = if date.contains('-') {
+        parts = date.split('-').collect();
+        if parts.len() != 3 {
+            return None;
+        }
+        (num(parts[0], 4)?, num(parts[1], 2)?, num(parts[2], 2)?)
+    } else if date.contains('/') {
+        parts = date.split('/').collect();
+        if parts.len() != 3 {
+            return None;
+        }
+        let day = if parts[0].len() == 1 { num(parts[0], 1)? } else { num(parts[0], 2)? };
+        let month = if parts[1].len() == 1 { num(parts[1], 1)? } else { num(parts[1], 2)? };
+        (num(parts[2], 4)?, month, day)
+    } else {
+        return None;
+    };
+    if !(1900..=2100).contains(&y) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y as i32, m, d)
+}
+
+/// Whether a date's time part (if any) is not midnight.
+pub fn has_clock_time(text: &str) -> bool {
+    let t = text.trim();
+    match t.find([' ', 'T']) {
+        Some(i) => t[i + 1..].bytes().any(|b| b.is_ascii_digit() && b != b'0'),
+        None => false,
+    }
+}
+
+/// Y/YES/TRUE/T/1 → true, N/NO/FALSE/F/0 → false (case-insensitive), else `None`.
+pub fn parse_flag(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_uppercase().as_str() {
+        "Y" | "YES" | "TRUE" | "T" | "1" => Some(true),
+        "N" | "NO" | "FALSE" | "F" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// A `*_FLAG` key of a JSON column: parsed properly when the JSON is valid, otherwise recovered
+/// by a lenient `"KEY": "value"` scan (comment text is never looked at).
+pub fn json_flag(text: &str, key: &str) -> Option<bool> {
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text) {
+        return match map.get(key)? {
+            serde_json::Value::String(s) => parse_flag(s),
+            serde_json::Value::Bool(b) => Some(*b),
+            serde_json::Value::Number(n) => parse_flag(&n.to_string()),
+            _ => None,
+        };
+    }
+    let needle = format!("\"{key}\"");
+    let at = text.find(&needle)? + needle.len();
+    let rest = text[at..].trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    parse_flag(&rest[..end])
+}
+
+/// Assessment factor codes from any of the accepted forms (`la-export.md` §2.19): a JSON array,
+/// an object code → Yes/No, several one-key objects separated by commas, or a bare list.
+/// Codes are trimmed, upper-cased and de-duplicated in order. `None` = unreadable.
+pub fn parse_factors(text: &str) -> Option<Vec<String>> {
+    fn yes(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => parse_flag(s) == Some(true),
+            serde_json::Value::Bool(b) => *b,
+            _ => false,
+        }
+    }
+    fn from_value(v: &serde_json::Value, out: &mut Vec<String>) -> Option<()> {
+        match v {
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    match item {
+                        serde_json::Value::String(s) => out.extend(s.split(',').map(str::to_string)),
+                        serde_json::Value::Number(n) => out.push(n.to_string()),
+                        serde_json::Value::Object(_) => from_value(item, out)?,
+                        _ => return None,
+                    }
+                }
+            }
+            serde_json::Value::Object(map) => out.extend(map.iter().filter(|(_, v)| yes(v)).map(|(k, _)| k.clone())),
+            serde_json::Value::String(s) => out.extend(s.split(',').map(str::to_string)),
+            _ => return None,
+        }
+        Some(())
+    }
+    let t = text.trim();
+    let mut codes = Vec::new();
+    if t.is_empty() {
+        return Some(codes);
+    }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(t) {
+        from_value(&v, &mut codes)?;
+    } else if t.starts_with('{') {
+        let v = serde_json::from_str::<serde_json::Value>(&format!("[{t}]")).ok()?;
+        from_value(&v, &mut codes)?;
+    } else if t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b',' | b' ' | b'"' | b'[' | b']')) {
+        codes.extend(t.replace(['[', ']', '"'], "").split(',').map(str::to_string));
+    } else {
+        return None;
+    }
+    let mut out: Vec<String> = Vec::new();
+    for code in codes {
+        let code = code.trim().to_ascii_uppercase();
+        if !code.is_empty() && !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Some(out)
+}
+
+/// Category of abuse: SSD description or census code → census code.
+pub fn abuse_category(text: &str) -> Option<&'static str> {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    Some(match t.as_str() {
+        "NEG" | "NEGLECT" => "NEG",
+        "PHY" | "PHYSICALABUSE" => "PHY",
+        "SAB" | "SEXUALABUSE" => "SAB",
+        "EMO" | "EMOTIONALABUSE" => "EMO",
+        "MUL" => "MUL",
+        _ if t.starts_with("MULTIPLE") => "MUL",
+        _ => return None,
+    })
+}
+
+/// Sex: `Some(code)` when recognised (M, F or U).
+pub fn sex(text: &str) -> Option<&'static str> {
+    Some(match text.trim().to_ascii_uppercase().as_str() {
+        "M" | "MALE" | "1" => "M",
+        "F" | "FEMALE" | "2" => "F",
+        "U" | "I" | "0" | "9" => "U",
+        _ => return None,
+    })
+}
+
+/// At most 40 characters of a value, for messages.
+pub fn shorten(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn dates_in_every_form() {
+        assert_eq!(parse_date("2025-04-01"), Some(d(2025, 4, 1)));
+        assert_eq!(parse_date("01/04/2025"), Some(d(2025, 4, 1)));
+        assert_eq!(parse_date("2024-12-10 00:00:00.000"), Some(d(2024, 12, 10)));
+        assert_eq!(parse_date("2024-12-10T00:00:00"), Some(d(2024, 12, 10)));
+        assert_eq!(parse_date("10/12/2024 00:00"), Some(d(2024, 12, 10)));
+        assert!(parse_date("31/02/2024").is_none());
+        assert!(parse_date("01/04/25").is_none());
+        assert!(parse_date("1850-01-01").is_none());
+        assert!(parse_date("yesterday").is_none());
+        assert!(!has_clock_time("2024-12-10 00:00:00.000"));
+        assert!(has_clock_time("2024-12-10 13:45"));
+        assert!(!has_clock_time("2024-12-10"));
+    }
+
+    #[test]
+    fn flags_and_json() {
+        assert_eq!(parse_flag("yes"), Some(true));
+        assert_eq!(parse_flag("F"), Some(false));
+        assert_eq!(parse_flag("maybe"), None);
+        assert_eq!(json_flag(r#"{"NFA_FLAG": "Y"}"#, "NFA_FLAG"), Some(true));
+        assert_eq!(json_flag(r#"{"NFA_FLAG": "N", "COMMENTS": "say "hi"}"#, "NFA_FLAG"), Some(false));
+        assert_eq!(json_flag(r#"{"X": "N"}"#, "NFA_FLAG"), None);
+    }
+
+    #[test]
+    fn factor_forms() {
+        let v = |x: &[&str]| Some(x.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(parse_factors(r#"["1B", "3A", "21"]"#), v(&["1B", "3A", "21"]));
+        assert_eq!(parse_factors(r#"{"1B": "Yes", "4A": "No"}"#), v(&["1B"]));
+        assert_eq!(parse_factors(r#"{"2B":"Yes"},{"19A":"No"}"#), v(&["2B"]));
+        assert_eq!(parse_factors("1b, 3A,1B"), v(&["1B", "3A"]));
+        assert_eq!(parse_factors(r#"{"1B": "Yes""#), None);
+    }
+
+    #[test]
+    fn categories() {
+        assert_eq!(abuse_category("Neglect"), Some("NEG"));
+        assert_eq!(abuse_category("physical  abuse"), Some("PHY"));
+        assert_eq!(abuse_category("Multiple: Neglect, Emotional"), Some("MUL"));
+        assert_eq!(abuse_category("EMO"), Some("EMO"));
+        assert_eq!(abuse_category("Bullying"), None);
+    }
+}
