@@ -43,6 +43,12 @@ pub struct ReadOptions<'a> {
     pub la: Option<&'a str>,
 }
 
+impl<'a> ReadOptions<'a> {
+    pub fn new(export: &'a crate::cli::ExportArgs, la: Option<&'a str>) -> Self {
+        Self { ref_date: export.ref_date.as_deref(), as_of: export.as_of.as_deref(), la }
+    }
+}
+
 fn parse_date_arg(flag: &str, text: Option<&str>) -> Result<Option<chrono::NaiveDate>, Report> {
     text.map(|t| {
         chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")

@@ -13,12 +13,7 @@ use std::time::Instant;
 pub fn run(args: CheckArgs) -> Result<u8, Report> {
     let started = Instant::now();
     let book = RuleBook::embedded().map_err(|e| miette::miette!("built-in rules are broken: {e}"))?;
-    let read_options = crate::input::ReadOptions {
-        ref_date: args.export.ref_date.as_deref(),
-        as_of: args.export.as_of.as_deref(),
-        la: args.la.as_deref(),
-    };
-    let data = crate::input::read(&args.input, &read_options)?;
+    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.export, args.la.as_deref()))?;
     let read_took = started.elapsed();
     let (year, warning) = crate::input::pack_year(&book, &data, args.year.year.as_deref())?;
     if let Some(w) = warning {

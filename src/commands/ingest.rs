@@ -9,12 +9,7 @@ use std::time::Instant;
 pub fn run(args: IngestArgs) -> Result<u8, Report> {
     let started = Instant::now();
     let book = RuleBook::embedded().map_err(|e| miette::miette!("built-in rules are broken: {e}"))?;
-    let read_options = crate::input::ReadOptions {
-        ref_date: args.export.ref_date.as_deref(),
-        as_of: args.export.as_of.as_deref(),
-        la: args.la.as_deref(),
-    };
-    let data = crate::input::read(&args.input, &read_options)?;
+    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.export, args.la.as_deref()))?;
     let year = match args.year.year.as_deref() {
         Some(y) => y.parse().map_err(|e| miette::miette!(code = "cinlint::usage::year", "{e}"))?,
         None => crate::input::pack_year(&book, &data, None)?.0,
