@@ -24,3 +24,17 @@ for n in "${sizes[@]}"; do
       'BEGIN{printf "%-9d %-7s %9.1f %10.2f %12.0f %9.1f %12.0f\n", n, step, mb, s, n/s, mb/s, k/1024}'
   done
 done
+# An LA export (SSD CSV folder) of EXPORT_CHILDREN children (default 100k, the size issue 5 sets).
+n=${EXPORT_CHILDREN:-100000}
+if [ "$n" -gt 0 ]; then
+  dir="$work/export-$n"
+  "$bin" generate --children "$n" --seed 42 --la 201 --year 2026 --defect-rate 0.1 --ssd --out "$dir" 2>/dev/null
+  mb=$(du -sb "$dir" | awk '{printf "%.1f", $1/1e6}')
+  for step in ingest check; do
+    if [ "$step" = ingest ]; then cmd=("$bin" ingest "$dir" --out "$work/out" --la 201); else cmd=("$bin" check "$dir" --format json --fail-on never); fi
+    /usr/bin/time -f '%e %M' -o "$work/time" "${cmd[@]}" >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
+    read -r secs kib < "$work/time"
+    awk -v n="$n" -v s="$secs" -v mb="$mb" -v k="$kib" -v step="ssd-$step" \
+      'BEGIN{printf "%-9d %-7s %9.1f %10.2f %12.0f %9.1f %12.0f\n", n, step, mb, s, n/s, mb/s, k/1024}'
+  done
+fi
