@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use cinlint_ingest::tables::CensusData;
 use cinlint_ingest::values::date_to_days;
 use cinlint_model::calendar::period_start_for;
-use cinlint_model::{Finding, Severity};
+use cinlint_model::Finding;
 use datafusion::datasource::MemTable;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
@@ -164,17 +164,13 @@ impl Engine {
             let tables: Vec<&str> = empty.tables.iter().map(|t| t.def.name).collect();
             for field in schema.fields() {
                 let name = field.name().as_str();
-                if tables.contains(&name) && !is_integer(field.data_type()) {
+                if tables.contains(&name) && !field.data_type().is_integer() {
                     return Err(format!("anchor column \"{name}\" must hold the table's _row (an integer), not {}", field.data_type()));
                 }
             }
             Ok(())
         })
     }
-}
-
-fn is_integer(t: &DataType) -> bool {
-    t.is_integer()
 }
 
 /// Only queries: no DDL, no DML, no statements such as SET.
@@ -249,18 +245,6 @@ fn findings_from_batch(data: &CensusData, rule: &Rule, batch: &RecordBatch, ids:
         });
     }
     out
-}
-
-impl Default for CheckRun {
-    fn default() -> Self {
-        let r = NaiveDate::from_ymd_opt(2026, 3, 31).expect("valid");
-        Self { findings: Vec::new(), rules_run: 0, reference_date: r, period_start: period_start_for(r), timings: Vec::new() }
-    }
-}
-
-/// Counts findings by severity, most severe first.
-pub fn count_by_severity(findings: &[Finding]) -> Vec<(Severity, usize)> {
-    Severity::ALL.iter().map(|s| (*s, findings.iter().filter(|f| f.severity == *s).count())).collect()
 }
 
 #[cfg(test)]

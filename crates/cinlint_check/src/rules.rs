@@ -138,11 +138,6 @@ impl RuleBook {
         found.extend(self.families.iter().filter(|r| r.code.to_uppercase() == code).cloned());
         found
     }
-
-    /// The pack's own reference date.
-    pub fn reference_date(&self, year: CollectionYear) -> chrono::NaiveDate {
-        year.reference_date()
-    }
 }
 
 /// DfE codes sort by number, then suffix.

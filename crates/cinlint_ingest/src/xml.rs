@@ -181,12 +181,12 @@ impl<'a> Parser<'a> {
             match event {
                 Event::Start(e) => {
                     let name = local_name(&e);
-                    self.open(name, start, false)?;
+                    self.open(name, start)?;
                     self.names.push(name);
                 }
                 Event::Empty(e) => {
                     let name = local_name(&e);
-                    self.open(name, start, true)?;
+                    self.open(name, start)?;
                     self.close(start)?;
                 }
                 Event::End(_) => {
@@ -246,7 +246,7 @@ impl<'a> Parser<'a> {
         ));
     }
 
-    fn open(&mut self, name: &'a str, start: u64, _empty: bool) -> Result<(), IngestError> {
+    fn open(&mut self, name: &'a str, start: u64) -> Result<(), IngestError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self
                 .error(start, "too-deep", format!("elements are nested more than {MAX_DEPTH} deep; a census return nests 7 levels"))

@@ -65,10 +65,6 @@ impl Diagnostic for FindingDiagnostic {
     }
 }
 
-pub fn severity_word(severity: Severity) -> &'static str {
-    severity.as_str()
-}
-
 fn diagnostic(finding: &Finding, sources: &SourceTexts, with_source: bool) -> FindingDiagnostic {
     let primary = finding.primary();
     let file = primary.and_then(|l| l.file.clone());
@@ -110,7 +106,7 @@ fn diagnostic(finding: &Finding, sources: &SourceTexts, with_source: bool) -> Fi
     let child = finding.child.as_deref().map(|c| format!(" [child {c}]")).unwrap_or_default();
     FindingDiagnostic {
         title: format!("{}{}", finding.message, child),
-        code: format!("{}[{}]", severity_word(finding.severity), finding.code),
+        code: format!("{}[{}]", finding.severity.as_str(), finding.code),
         severity: match finding.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Query | Severity::Warning => miette::Severity::Warning,
