@@ -18,10 +18,16 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Write a deterministic synthetic census return (for tests, demos and benchmarks).
     Generate(GenerateArgs),
+    /// Write the DfE census XML return built from an LA export (folder of SSD CSV files or .xlsx).
+    ExportCensus(ExportCensusArgs),
     /// List the rules of a collection year's pack.
     Rules(RulesArgs),
     /// Show one rule's documentation and examples.
     Rule(RuleArgs),
+    /// Count the children by status on the reference date (CP plan, looked after, CIN plan, other CIN, closed).
+    Cohort(CohortArgs),
+    /// Completeness score (0–100) of a return or export, per field, module and LA.
+    Score(ScoreArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -57,12 +63,23 @@ pub struct ExportArgs {
     pub as_of: Option<String>,
 }
 
+/// Where settings come from.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Settings file (thresholds, severities, score weights, export mapping); default:
+    /// `cinlint.toml` in the current folder when there is one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Census XML file, or an LA export folder (SSD CSV files).
+    /// Census XML file, or an LA export (folder of SSD CSV files, or one .xlsx workbook).
     pub input: PathBuf,
     #[command(flatten)]
     pub year: YearArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     #[command(flatten)]
     pub export: ExportArgs,
     /// LA code for an export (exports carry none).
@@ -86,12 +103,49 @@ pub struct CheckArgs {
     /// Colour the text output.
     #[arg(long)]
     pub color: bool,
+    /// Also fail (exit 1) when the completeness score is below N (0–100); the score goes to stderr.
+    #[arg(long, value_name = "N")]
+    pub min_score: Option<f64>,
+    /// Completeness score profile for --min-score (census | extended; default by input kind).
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Census XML file, or an LA export (folder of SSD CSV files, or one .xlsx workbook).
+    pub input: PathBuf,
+    /// Fields to score: census (census fields; default for XML) or extended (adds household,
+    /// CIN reviews and visits; default for LA exports).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Output format: text (a table) or json (one object).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Exit 1 when the LA score is below N (0–100).
+    #[arg(long, value_name = "N")]
+    pub min_score: Option<f64>,
+    /// Do not list the least complete children (by LAchildID) in the text output.
+    #[arg(long)]
+    pub no_lowest: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub export: ExportArgs,
+    /// LA code for an export (exports carry none).
+    #[arg(long)]
+    pub la: Option<String>,
+    /// Accepted as by `check` (checked for form); the score does not depend on the year.
+    #[command(flatten)]
+    pub year: YearArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// Census XML file, or an LA export folder (SSD CSV files).
+    /// Census XML file, or an LA export (folder of SSD CSV files, or one .xlsx workbook).
     pub input: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     #[command(flatten)]
     pub export: ExportArgs,
     /// Output folder for the Parquet dataset.
@@ -102,6 +156,20 @@ pub struct IngestArgs {
     pub la: Option<String>,
     #[command(flatten)]
     pub year: YearArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCensusArgs {
+    /// An LA export: a folder of SSD CSV files, or one .xlsx workbook.
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub export: ExportArgs,
+    /// LA code written to the header's LEA (exports carry none).
+    #[arg(long)]
+    pub la: Option<String>,
+    /// The census XML file to write (replaced atomically; nothing is written on error).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -143,4 +211,20 @@ pub struct RuleArgs {
     pub code: String,
     #[command(flatten)]
     pub year: YearArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CohortArgs {
+    /// Census XML file, or an LA export (folder of SSD CSV files, or one .xlsx workbook).
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub year: YearArgs,
+    #[command(flatten)]
+    pub export: ExportArgs,
+    /// LA code for an export (exports carry none).
+    #[arg(long)]
+    pub la: Option<String>,
+    /// Output format: text (a table) or json (one object).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }

@@ -1,8 +1,11 @@
 //! Reading an input and choosing its pack, with clear errors (exit 2).
 
+use cinlint_check::config::{Config, ConfigError};
 use cinlint_check::RuleBook;
 use cinlint_ingest::{CensusData, IngestError};
 use cinlint_model::CollectionYear;
+use cinlint_ssd::mapping::{Mapping, MappingError};
+use cinlint_ssd::ExportError;
 use miette::{Diagnostic, LabeledSpan, NamedSource, Report};
 use std::path::Path;
 
@@ -41,12 +44,41 @@ pub struct ReadOptions<'a> {
     pub ref_date: Option<&'a str>,
     pub as_of: Option<&'a str>,
     pub la: Option<&'a str>,
+    /// The run's settings (`--config` or `./cinlint.toml`); its `[mapping]` wins over one in the
+    /// export folder's own `cinlint.toml`.
+    pub config: Option<&'a Config>,
 }
 
 impl<'a> ReadOptions<'a> {
     pub fn new(export: &'a crate::cli::ExportArgs, la: Option<&'a str>) -> Self {
-        Self { ref_date: export.ref_date.as_deref(), as_of: export.as_of.as_deref(), la }
+        Self { ref_date: export.ref_date.as_deref(), as_of: export.as_of.as_deref(), la, config: None }
     }
+
+    pub fn with_config(mut self, config: &'a Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+}
+
+/// A mapping mistake as a settings diagnostic on its line of the mapping file.
+fn mapping_report(err: MappingError, text: &str) -> Report {
+    crate::settings::config_report(ConfigError { file: err.file, message: err.message, span: err.span, help: err.help }, text)
+}
+
+/// The export mapping of a run: the `[mapping]` of the run's settings file, else that of a
+/// `cinlint.toml` inside the export folder (so a layout's mapping travels with its exports).
+fn export_mapping(path: &Path, config: Option<&Config>) -> Result<Option<Mapping>, Report> {
+    if let Some((file, text)) = config.filter(|c| c.mapping.is_some()).and_then(|c| c.source.as_ref()) {
+        return Mapping::parse(file, text).map_err(|e| mapping_report(e, text));
+    }
+    let inside = path.join(cinlint_ssd::MAPPING_FILE);
+    if !path.is_dir() || !inside.is_file() {
+        return Ok(None);
+    }
+    let name = inside.display().to_string();
+    let text = std::fs::read_to_string(&inside)
+        .map_err(|e| miette::miette!(code = "cinlint::config::unreadable", "{name}: cannot read the export's mapping: {e}"))?;
+    Mapping::parse(&name, &text).map_err(|e| mapping_report(e, &text))
 }
 
 fn parse_date_arg(flag: &str, text: Option<&str>) -> Result<Option<chrono::NaiveDate>, Report> {
@@ -57,15 +89,24 @@ fn parse_date_arg(flag: &str, text: Option<&str>) -> Result<Option<chrono::Naive
     .transpose()
 }
 
-/// Reads census XML, or an LA export when `path` is a folder.
+/// Whether `path` is an LA export: a folder, or an `.xlsx` workbook.
+pub fn is_export(path: &Path) -> bool {
+    path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+}
+
+/// Reads census XML, or an LA export (a folder or an `.xlsx` workbook).
 pub fn read(path: &Path, options: &ReadOptions<'_>) -> Result<CensusData, Report> {
-    if path.is_dir() {
+    if is_export(path) {
         let export = cinlint_ssd::ExportOptions {
             reference_date: parse_date_arg("ref-date", options.ref_date)?,
             as_of: parse_date_arg("as-of", options.as_of)?,
             la: options.la.map(str::to_string),
         };
-        return cinlint_ssd::read_export(path, &export).map_err(ingest_report);
+        let mapping = export_mapping(path, options.config)?;
+        return cinlint_ssd::read_export_mapped(path, &export, mapping.as_ref()).map_err(|e| match e {
+            ExportError::Input(e) => ingest_report(e),
+            ExportError::Mapping(e) => mapping_report(e, &mapping.as_ref().expect("a mapping error comes from a mapping").text),
+        });
     }
     cinlint_ingest::read_census_xml(path).map_err(ingest_report)
 }

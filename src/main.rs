@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod input;
+mod settings;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -25,6 +25,8 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
     let mut code = String::from("/// Every rule file: (path under rules/, contents).\npub static RULE_FILES: &[(&str, &str)] = &[\n");
+    let config = root.join("cinlint.toml");
+    files.retain(|(relative, _)| relative != "cinlint.toml");
     for (relative, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         writeln!(code, "    ({relative:?}, include_str!({:?})),", path.display().to_string()).expect("write to string");
@@ -44,4 +46,11 @@ fn main() {
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("embedded_rules.rs");
     std::fs::write(out, code).expect("write embedded_rules.rs");
+    println!("cargo:rerun-if-changed={}", config.display());
+    let config_code = format!(
+        "/// The default cinlint.toml (rules/cinlint.toml).\npub static DEFAULT_CONFIG: &str = include_str!({:?});\n",
+        config.display().to_string()
+    );
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("embedded_config.rs");
+    std::fs::write(out, config_code).expect("write embedded_config.rs");
 }

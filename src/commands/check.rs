@@ -13,13 +13,14 @@ use std::time::Instant;
 pub fn run(args: CheckArgs) -> Result<u8, Report> {
     let started = Instant::now();
     let book = RuleBook::embedded().map_err(|e| miette::miette!("built-in rules are broken: {e}"))?;
-    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.export, args.la.as_deref()))?;
+    let config = crate::settings::load(args.config.config.as_deref())?;
+    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.export, args.la.as_deref()).with_config(&config))?;
     let read_took = started.elapsed();
     let (year, warning) = crate::input::pack_year(&book, &data, args.year.year.as_deref())?;
     if let Some(w) = warning {
         eprintln!("{w}");
     }
-    let pack = book.pack(year);
+    let pack = book.pack(year).configured(&config).map_err(|e| miette::miette!("{e}"))?;
     let engine = Engine::new().map_err(|e| miette::miette!("{e}"))?;
     let options = CheckOptions { selection: Selection::new(&args.select, &args.ignore), concurrency: 0 };
     let run = engine.check(&data, &pack, &options).map_err(|e| miette::miette!("{e}"))?;
@@ -53,12 +54,23 @@ pub fn run(args: CheckArgs) -> Result<u8, Report> {
         started.elapsed().as_secs_f64(),
         read_took.as_secs_f64(),
     );
+    if !run.skipped.is_empty() {
+        let codes: Vec<&str> = run.skipped.iter().map(|(c, _)| c.as_str()).collect();
+        let mut tables: Vec<&str> = run.skipped.iter().flat_map(|(_, t)| t.iter().copied()).collect();
+        tables.sort();
+        tables.dedup();
+        eprintln!("note: {} check(s) not run, the input has no {}: {}", codes.len(), tables.join(", "), codes.join(", "));
+    }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Query => Some(Severity::Query),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Never => None,
     };
-    let failed = threshold.is_some_and(|t| run.findings.iter().any(|f| f.severity >= t));
+    let below_score = match args.min_score {
+        Some(min) => super::score::below_min(&data, &config, args.profile.as_deref(), &args.input, min)?,
+        None => false,
+    };
+    let failed = below_score || threshold.is_some_and(|t| run.findings.iter().any(|f| f.severity >= t));
     Ok(if failed { exit::FINDINGS } else { exit::CLEAN })
 }

@@ -1,9 +1,12 @@
 //! One module per subcommand.
 
 mod check;
+mod export_census;
+mod cohort;
 mod generate;
 mod ingest;
 mod rules;
+mod score;
 
 use crate::cli::{Cli, Command};
 use miette::Report;
@@ -13,8 +16,11 @@ pub fn run(cli: Cli) -> Result<u8, Report> {
         Command::Check(args) => check::run(args),
         Command::Ingest(args) => ingest::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::ExportCensus(args) => export_census::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Rule(args) => rules::show(args),
+        Command::Score(args) => score::run(args),
+        Command::Cohort(args) => cohort::run(args),
     }
 }
 

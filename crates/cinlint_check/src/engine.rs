@@ -14,7 +14,7 @@ use cinlint_model::Finding;
 use datafusion::datasource::MemTable;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,6 +46,8 @@ pub struct CheckRun {
     pub period_start: NaiveDate,
     /// Per rule timings (for the text summary and benchmarks; never in machine output).
     pub timings: Vec<(String, Duration)>,
+    /// Checks not run because the input does not supply a table they read: (code, tables).
+    pub skipped: Vec<(String, Vec<&'static str>)>,
 }
 
 pub struct Engine {
@@ -90,7 +92,8 @@ impl Engine {
             let mem = MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(err)?;
             ctx.register_table(datafusion::common::TableReference::bare(table.def.name), Arc::new(mem)).map_err(err)?;
         }
-        let census = census_batch(reference);
+        let as_of = data.extract_date.map_or(reference, |d| d.min(reference));
+        let census = census_batch(reference, as_of);
         let mem = MemTable::try_new(census.schema(), vec![vec![census]]).map_err(err)?;
         ctx.register_table(datafusion::common::TableReference::bare("Census"), Arc::new(mem)).map_err(err)?;
         Ok(())
@@ -106,7 +109,17 @@ impl Engine {
         let reference = Self::reference_date(data, pack);
         let ctx = self.session()?;
         self.register(&ctx, data, reference)?;
-        let rules: Vec<Arc<Rule>> = pack.rules.iter().filter(|r| options.selection.includes(&r.code)).cloned().collect();
+        let selected: Vec<Arc<Rule>> = pack.rules.iter().filter(|r| options.selection.includes(&r.code)).cloned().collect();
+        let mut skipped = Vec::new();
+        let mut rules = Vec::with_capacity(selected.len());
+        for rule in selected {
+            let missing: Vec<&'static str> = rule.requires().into_iter().filter(|t| !data.supplies(t)).collect();
+            if missing.is_empty() {
+                rules.push(rule);
+            } else {
+                skipped.push((rule.code.clone(), missing));
+            }
+        }
         let concurrency = if options.concurrency == 0 { 4 } else { options.concurrency };
         let results: Vec<(usize, Result<(Vec<RecordBatch>, Duration), String>)> = self.runtime.block_on(async {
             futures::stream::iter(rules.iter().enumerate().filter(|(_, r)| r.sql.is_some()))
@@ -115,7 +128,12 @@ impl Engine {
                     let sql = rule.sql.clone().unwrap_or_default();
                     async move {
                         let started = Instant::now();
-                        let result = run_sql(&ctx, &sql).await.map(|b| (b, started.elapsed()));
+                        // A crash inside the query engine becomes this rule's error, never an abort.
+                        let result = std::panic::AssertUnwindSafe(run_sql(&ctx, &sql))
+                            .catch_unwind()
+                            .await
+                            .unwrap_or_else(|panic| Err(format!("the query engine crashed on this rule ({})", panic_message(&panic))))
+                            .map(|b| (b, started.elapsed()));
                         (i, result)
                     }
                 })
@@ -148,16 +166,24 @@ impl Engine {
                 findings.push(locate::resolve_pending(data, pending));
             }
         }
+        for (code, tables) in &skipped {
+            findings.push(skipped_finding(pack, code, tables, data));
+        }
         findings.sort_by_key(|f| f.sort_key());
         findings.dedup();
-        Ok(CheckRun { findings, rules_run: timings.len(), reference_date: reference, period_start: period_start_for(reference), timings })
+        Ok(CheckRun { findings, rules_run: timings.len(), reference_date: reference, period_start: period_start_for(reference), timings, skipped })
     }
 
-    /// Plans a rule's SQL against empty canonical tables: catches typos and unknown columns.
+    /// Plans a rule's SQL against empty canonical tables (census and export-only): catches typos
+    /// and unknown columns.
     pub fn plan(&self, rule: &Rule, empty: &CensusData) -> Result<(), String> {
         let Some(sql) = &rule.sql else { return Ok(()) };
         let ctx = self.session().map_err(|e| e.to_string())?;
         self.register(&ctx, empty, NaiveDate::from_ymd_opt(2026, 3, 31).expect("valid")).map_err(|e| e.to_string())?;
+        for def in cinlint_model::schema::EXPORT_TABLES.iter().filter(|d| empty.table(d.name).is_none()) {
+            let mem = MemTable::try_new(def.arrow_schema(), vec![vec![]]).map_err(|e| e.to_string())?;
+            ctx.register_table(datafusion::common::TableReference::bare(def.name), Arc::new(mem)).map_err(|e| e.to_string())?;
+        }
         self.runtime.block_on(async {
             let df = ctx.sql_with_options(sql, sql_options()).await.map_err(|e| e.to_string())?;
             let schema = df.schema().clone();
@@ -171,6 +197,44 @@ impl Engine {
             Ok(())
         })
     }
+
+    /// Runs one read-only query (no DDL, DML or statements) on a session holding `data`'s tables
+    /// and the `Census` row for `reference`; a crash inside the query engine becomes an error.
+    pub fn query(&self, data: &CensusData, reference: NaiveDate, sql: &str) -> Result<Vec<RecordBatch>, EngineError> {
+        let ctx = self.session()?;
+        self.register(&ctx, data, reference)?;
+        self.runtime
+            .block_on(async {
+                std::panic::AssertUnwindSafe(run_sql(&ctx, sql))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| Err(format!("the query engine crashed ({})", panic_message(&panic))))
+            })
+            .map_err(EngineError::Engine)
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "panic".into())
+}
+
+/// The note that a check did not run: the input lacks a table it reads.
+fn skipped_finding(pack: &Pack, code: &str, tables: &[&'static str], data: &CensusData) -> Finding {
+    let sources: Vec<String> = tables
+        .iter()
+        .map(|t| cinlint_model::schema::export_table(t).map_or(t.to_string(), |d| format!("{t} ({})", d.element)))
+        .collect();
+    let kind = if data.not_supplied.is_empty() && tables.iter().all(|t| data.table(t).is_none()) { "a census XML does not hold" } else { "the export does not supply" };
+    Finding {
+        code: code.to_string(),
+        severity: cinlint_model::Severity::Info,
+        message: format!("not run: it needs {}, which {kind}", sources.join(" and ")),
+        help: Some("Run the check on an LA export that includes these tables.".into()),
+        child: None,
+        child_key: None,
+        module: pack.rule(code).map(|r| r.module.clone()).unwrap_or_default(),
+        locations: Vec::new(),
+    }
 }
 
 /// Only queries: no DDL, no DML, no statements such as SET.
@@ -183,14 +247,16 @@ async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, St
     df.collect().await.map_err(|e| e.to_string())
 }
 
-fn census_batch(reference: NaiveDate) -> RecordBatch {
+/// The `Census` parameter row: ReferenceDate (R), PeriodStart (S) and AsOf (the date elapsed
+/// time is measured up to: R, or an export's earlier extract date).
+fn census_batch(reference: NaiveDate, as_of: NaiveDate) -> RecordBatch {
     let schema = Arc::new(Schema::new(vec![
         Field::new("ReferenceDate", DataType::Date32, false),
         Field::new("PeriodStart", DataType::Date32, false),
+        Field::new("AsOf", DataType::Date32, false),
     ]));
-    let r: ArrayRef = Arc::new(arrow::array::Date32Array::from(vec![date_to_days(reference)]));
-    let s: ArrayRef = Arc::new(arrow::array::Date32Array::from(vec![date_to_days(period_start_for(reference))]));
-    RecordBatch::try_new(schema, vec![r, s]).expect("census parameters")
+    let day = |d: NaiveDate| -> ArrayRef { Arc::new(arrow::array::Date32Array::from(vec![date_to_days(d)])) };
+    RecordBatch::try_new(schema, vec![day(reference), day(period_start_for(reference)), day(as_of)]).expect("census parameters")
 }
 
 /// One finding per output row, located on every anchor row.

@@ -1,5 +1,7 @@
 //! Check: rules as data (DfE packs and cinlint's own families) run as DataFusion queries over the canonical tables.
 
+pub mod cohort;
+pub mod config;
 pub mod engine;
 pub mod examples;
 pub mod locate;
@@ -8,6 +10,7 @@ pub mod rules;
 pub mod selection;
 pub mod udf;
 
+pub use config::Config;
 pub use engine::{CheckOptions, CheckRun, Engine, EngineError};
 pub use rule::{Example, ExampleKind, Rule};
 pub use rules::{Pack, RuleBook};

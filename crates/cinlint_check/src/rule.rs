@@ -38,6 +38,12 @@ pub struct Example {
     pub xml: String,
     /// Replaces the generated `<Header>`.
     pub header: Option<String>,
+    /// An LA export instead of census XML: file name (`ssd_person.csv`) → CSV text.
+    /// `ssd_person` and `ssd_cin_episodes` are required; other tables are optional.
+    #[serde(default)]
+    pub export: std::collections::BTreeMap<String, String>,
+    /// For an export example: the reference date (default: the pack year's 31 March).
+    pub ref_date: Option<String>,
     /// For invalid examples: exactly these LAchildIDs are flagged (`""` = a return-level finding).
     pub expect_children: Option<Vec<String>>,
     /// Optional description shown when the example fails.
@@ -109,6 +115,14 @@ impl Rule {
         }
     }
 
+    /// The export-only tables the check reads (`CinVisits`, `Household`, …): it is skipped on an
+    /// input that does not supply one of them.
+    pub fn requires(&self) -> Vec<&'static str> {
+        let Some(sql) = &self.sql else { return Vec::new() };
+        let words: std::collections::HashSet<&str> = sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).collect();
+        cinlint_model::schema::EXPORT_TABLES.iter().map(|t| t.name).filter(|name| words.contains(name)).collect()
+    }
+
     pub fn is_dfe(&self) -> bool {
         self.family() == "DfE"
     }
@@ -149,7 +163,14 @@ impl Rule {
                 ExampleKind::Invalid => "Invalid",
                 ExampleKind::Valid => "Valid",
             };
-            out.push_str(&format!("\n## {title} example\n```xml\n{}\n```\n", example.xml.trim()));
+            if example.export.is_empty() {
+                out.push_str(&format!("\n## {title} example\n```xml\n{}\n```\n", example.xml.trim()));
+            } else {
+                out.push_str(&format!("\n## {title} example (LA export)\n"));
+                for (file, csv) in &example.export {
+                    out.push_str(&format!("\n{file}\n```csv\n{}\n```\n", csv.trim()));
+                }
+            }
         }
         out
     }

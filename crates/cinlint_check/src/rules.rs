@@ -147,6 +147,12 @@ pub fn sort_key(code: &str) -> (u32, String) {
 }
 
 impl Pack {
+    /// This pack with `config` applied to every rule (parameters substituted, severities set).
+    pub fn configured(&self, config: &crate::config::Config) -> Result<Pack, String> {
+        let rules = self.rules.iter().map(|r| config.apply(r).map(Arc::new)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Pack { year: self.year, rules })
+    }
+
     pub fn rule(&self, code: &str) -> Option<&Arc<Rule>> {
         self.rules.iter().find(|r| r.code.eq_ignore_ascii_case(code))
     }

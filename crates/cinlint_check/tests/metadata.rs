@@ -1,7 +1,8 @@
 //! Rule metadata and SQL: every rule is complete, consistent with DfE's list, and plans.
 
 use cinlint_check::{Engine, ExampleKind, Rule, RuleBook};
-use cinlint_model::schema::{table, TABLES};
+use cinlint_check::config::{placeholders, Config};
+use cinlint_model::schema::{export_table, TABLES};
 use cinlint_model::{CollectionYear, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -16,6 +17,10 @@ fn all_rules(book: &RuleBook) -> Vec<Arc<Rule>> {
 
 fn is_kebab(name: &str) -> bool {
     !name.is_empty() && name.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+}
+
+fn table(name: &str) -> Option<&'static cinlint_model::TableDef> {
+    cinlint_model::schema::table(name).or_else(|| export_table(name))
 }
 
 fn field_exists(field: &str) -> bool {
@@ -122,9 +127,47 @@ fn every_rule_plans_against_the_schemas() {
     let empty = cinlint_ingest::xml::read_census_xml_bytes("empty.xml", b"<Message><Children/></Message>".to_vec()).unwrap();
     assert_eq!(empty.tables.len(), TABLES.len());
     let mut problems = Vec::new();
+    let config = Config::defaults();
     for rule in all_rules(&book) {
+        let rule = match config.apply(&rule) {
+            Ok(rule) => rule,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
         if let Err(e) = engine.plan(&rule, &empty) {
             problems.push(format!("{}: {e}", rule.path));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `rules/cinlint.toml` has a section for every cinlint check and only for them, and every
+/// setting in it is used by its check's SQL (and every `${name}` in a check has a setting).
+#[test]
+fn default_settings_match_the_checks() {
+    let book = book();
+    let config = Config::defaults();
+    let mut problems = Vec::new();
+    for rule in book.families.iter().filter(|r| r.native.is_none()) {
+        let Some(settings) = config.checks.get(&rule.code) else {
+            problems.push(format!("{}: no [checks.{}] section in rules/cinlint.toml", rule.path, rule.code));
+            continue;
+        };
+        if settings.severity != rule.severity {
+            problems.push(format!("{}: severity {:?} in the rule but {:?} in rules/cinlint.toml", rule.path, rule.severity, settings.severity));
+        }
+        let used = placeholders(rule.sql.as_deref().unwrap_or_default());
+        for name in settings.params.keys() {
+            if !used.contains(name) {
+                problems.push(format!("rules/cinlint.toml: [checks.{}] {name} is not used by the check", rule.code));
+            }
+        }
+    }
+    for code in config.checks.keys() {
+        if !book.families.iter().any(|r| &r.code == code) {
+            problems.push(format!("rules/cinlint.toml: [checks.{code}] but there is no such check"));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

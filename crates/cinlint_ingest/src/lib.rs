@@ -7,6 +7,7 @@ pub mod source;
 pub mod tables;
 pub mod values;
 pub mod xml;
+pub mod write_xml;
 
 pub use error::IngestError;
 pub use source::{Pos, SourceFile, SourceMap};

@@ -17,6 +17,36 @@ pub struct TableData {
     pub positions: TablePositions,
 }
 
+impl TableData {
+    /// Appends the rows of `later` (the same table read from a later part of the input, its
+    /// `_row` and `child_key` numbered from zero), renumbering them after these.
+    pub fn append(&mut self, later: TableData, child_offset: u32) {
+        use arrow::array::UInt32Array;
+        let row_offset = self.batch.num_rows() as u32;
+        let schema = later.batch.schema();
+        let columns: Vec<ArrayRef> = schema
+            .fields()
+            .iter()
+            .zip(later.batch.columns())
+            .map(|(field, column)| {
+                let offset = match field.name().as_str() {
+                    schema::ROW => row_offset,
+                    schema::CHILD_KEY => child_offset,
+                    _ => return column.clone(),
+                };
+                let values = column.as_any().downcast_ref::<UInt32Array>().expect("_row and child_key are UInt32");
+                Arc::new(arrow::compute::kernels::arity::unary::<_, _, arrow::datatypes::UInt32Type>(values, |v| v + offset)) as ArrayRef
+            })
+            .collect();
+        let later_batch = RecordBatch::try_new(schema.clone(), columns).expect("same schema");
+        self.batch = arrow::compute::concat_batches(&schema, [&self.batch, &later_batch]).expect("same schema");
+        self.positions.rows.extend(later.positions.rows);
+        for (mine, theirs) in self.positions.fields.iter_mut().zip(later.positions.fields) {
+            mine.extend(theirs);
+        }
+    }
+}
+
 /// What was read from the input, before any check.
 #[derive(Debug, Clone)]
 pub struct InputSummary {
@@ -35,6 +65,12 @@ pub struct CensusData {
     pub reader_findings: Vec<PendingFinding>,
     pub children: usize,
     pub input: InputSummary,
+    /// Tables of the input's kind that it did not supply (an export without `ext_household`
+    /// gives an empty `Household` listed here). Checks that need them are skipped.
+    pub not_supplied: Vec<&'static str>,
+    /// An export's extract date (`--as-of`, else its latest activity date); `None` for XML.
+    /// Elapsed-time checks measure up to it when it falls before the reference date.
+    pub extract_date: Option<chrono::NaiveDate>,
 }
 
 /// A reader finding located by position; resolved into a [`Finding`] when reported.
@@ -50,6 +86,11 @@ pub struct PendingFinding {
 impl CensusData {
     pub fn table(&self, name: &str) -> Option<&TableData> {
         self.tables.iter().find(|t| t.def.name == name)
+    }
+
+    /// Whether the input holds `table` (a census XML holds no export-only tables).
+    pub fn supplies(&self, table: &str) -> bool {
+        self.table(table).is_some() && !self.not_supplied.contains(&table)
     }
 
     /// The header's ReferenceDate, when present and a valid date.

@@ -31,17 +31,121 @@ pub fn read_census_xml(path: &Path) -> Result<CensusData, IngestError> {
     read_census_xml_bytes(&path.display().to_string(), bytes)
 }
 
+/// Inputs at least this large are parsed in two halves on two threads.
+pub const PARALLEL_MIN_BYTES: usize = 4 * 1024 * 1024;
+
 /// Reads census XML from memory; `name` is used in locations and errors.
 pub fn read_census_xml_bytes(name: &str, bytes: Vec<u8>) -> Result<CensusData, IngestError> {
+    read_census_xml_bytes_split_from(name, bytes, PARALLEL_MIN_BYTES)
+}
+
+/// As [`read_census_xml_bytes`], parsing in two halves on two threads when the input holds at
+/// least `parallel_min_bytes` (tests use 0 to compare both ways on small inputs).
+pub fn read_census_xml_bytes_split_from(name: &str, bytes: Vec<u8>, parallel_min_bytes: usize) -> Result<CensusData, IngestError> {
     let bytes: Arc<[u8]> = Arc::from(bytes);
     let text = check_encoding(name, &bytes)?;
     let body_start = bytes.len() - text.len();
     let mut sources = SourceMap::default();
     let file = sources.add(SourceFile::text(name, bytes.clone()));
-    let mut parser = Parser::new(name, &bytes, file, body_start as u64);
-    parser.run(text)?;
+    let parts = split_point(text).filter(|_| text.len() >= parallel_min_bytes).and_then(|split| parse_halves(name, &bytes, file, body_start, text, split));
+    let parts = match parts {
+        Some(parts) => parts,
+        None => {
+            let mut parser = Parser::new(name, &bytes, file, body_start as u64);
+            parser.run(text, Chunk::Whole)?;
+            parser.into_parts(true)
+        }
+    };
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    Ok(parser.finish(sources, InputSummary { path: name.to_string(), bytes: bytes.len() as u64, sha256 }))
+    Ok(parts.into_data(sources, InputSummary { path: name.to_string(), bytes: bytes.len() as u64, sha256 }))
+}
+
+/// Where to split the document for two threads: the `<Child>` start nearest after the middle of
+/// the `<Children>` element.
+fn split_point(text: &str) -> Option<usize> {
+    let children = text.find("<Children>")?;
+    let middle = children + (text.len() - children) / 2;
+    let mut at = middle;
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    text[at..].find("<Child>").map(|i| at + i)
+}
+
+/// Parses `text[..split]` and `text[split..]` at once. `None` when either half fails or the
+/// split did not land between two children (e.g. inside a comment): the caller then parses the
+/// whole text in one pass, which gives the authoritative error if there is one.
+fn parse_halves(name: &str, bytes: &[u8], file: u16, body_start: usize, text: &str, split: usize) -> Option<Parts> {
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let mut parser = Parser::new(name, bytes, file, (body_start + split) as u64);
+            parser.enter_children();
+            parser.run(&text[split..], Chunk::Second).ok().map(|()| parser.into_parts(false))
+        });
+        let mut parser = Parser::new(name, bytes, file, body_start as u64);
+        let first = parser.run(&text[..split], Chunk::First).ok().filter(|()| parser.at_child_boundary()).map(|()| parser.into_parts(true));
+        (first, second.join())
+    });
+    let second = match second {
+        Ok(second) => second,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    Some(first?.append(second?))
+}
+
+/// Which part of the document a parser reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Chunk {
+    Whole,
+    /// From the start up to a `<Child>` start: ends inside `<Children>`.
+    First,
+    /// From a `<Child>` start to the end: starts inside `<Children>`.
+    Second,
+}
+
+/// What a parser produced, before the tables are finished.
+struct Parts {
+    tables: Vec<crate::tables::TableData>,
+    findings: Vec<PendingFinding>,
+    children: usize,
+}
+
+impl Parts {
+    /// These parts followed by `later` (whose rows and children are numbered from zero).
+    fn append(mut self, later: Parts) -> Parts {
+        let child_offset = self.children as u32;
+        let mut row_offsets = std::collections::HashMap::new();
+        for (table, next) in self.tables.iter_mut().zip(later.tables) {
+            row_offsets.insert(table.def.name, table.batch.num_rows() as u32);
+            table.append(next, child_offset);
+        }
+        for mut pending in later.findings {
+            pending.row = pending.row.map(|r| r + row_offsets.get(pending.table).copied().unwrap_or(0));
+            pending.finding.child_key = pending.finding.child_key.map(|k| k + child_offset);
+            self.findings.push(pending);
+        }
+        self.children += later.children;
+        self
+    }
+
+    fn into_data(self, sources: SourceMap, input: InputSummary) -> CensusData {
+        let mut data = CensusData {
+            tables: self.tables,
+            sources,
+            reader_findings: self.findings,
+            children: self.children,
+            input,
+            not_supplied: Vec::new(),
+            extract_date: None,
+        };
+        let ids = data.child_ids();
+        for pending in &mut data.reader_findings {
+            if let Some(key) = pending.finding.child_key {
+                pending.finding.child = ids.get(key as usize).cloned().flatten();
+            }
+        }
+        data
+    }
 }
 
 /// Accepts UTF-8 (with or without BOM); refuses UTF-16 and invalid UTF-8 with a located error.
@@ -169,9 +273,23 @@ impl<'a> Parser<'a> {
         IngestError::at(self.name, self.bytes, self.base + offset, kind, message)
     }
 
-    fn run(&mut self, text: &'a str) -> Result<(), IngestError> {
+    /// Starts inside `<Message><Children>` (the second half of a split document).
+    fn enter_children(&mut self) {
+        self.stack = vec![Ctx::Message, Ctx::Children];
+        self.names = vec!["Message", "Children"];
+        self.header_seen = true;
+    }
+
+    /// Whether the parser stopped between two children (the end of a first half).
+    fn at_child_boundary(&self) -> bool {
+        self.stack == [Ctx::Message, Ctx::Children] && self.capture.is_none() && self.open_rows.is_empty() && self.child_rows.is_empty()
+    }
+
+    fn run(&mut self, text: &'a str, chunk: Chunk) -> Result<(), IngestError> {
         let mut reader = Reader::from_str(text);
-        reader.config_mut().check_end_names = true;
+        // The second half starts inside elements it never saw open; end tags are matched
+        // against `names` below instead.
+        reader.config_mut().check_end_names = chunk != Chunk::Second;
         loop {
             let start = reader.buffer_position();
             let event = reader.read_event().map_err(|e| {
@@ -189,8 +307,17 @@ impl<'a> Parser<'a> {
                     self.open(name, start)?;
                     self.close(start)?;
                 }
-                Event::End(_) => {
-                    self.names.pop();
+                Event::End(e) => {
+                    let name = std::str::from_utf8(e.local_name().into_inner()).unwrap_or("?");
+                    match self.names.pop() {
+                        Some(open) if open == name || open == "(unknown)" => {}
+                        open => {
+                            let expected = open.map_or("no end tag".to_string(), |o| format!("</{o}>"));
+                            return Err(self
+                                .error(start, "not-well-formed", format!("the XML is not well-formed: expected {expected}, found </{name}>"))
+                                .with_help("Fix the XML at this position (an editor with XML checking helps); cinlint cannot read past it."));
+                        }
+                    }
                     self.close(start)?
                 }
                 Event::Text(t) => {
@@ -216,6 +343,9 @@ impl<'a> Parser<'a> {
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
                 Event::Eof => break,
             }
+        }
+        if chunk == Chunk::First {
+            return Ok(());
         }
         if !self.stack.is_empty() {
             return Err(self
@@ -575,23 +705,19 @@ impl<'a> Parser<'a> {
         ));
     }
 
-    fn finish(mut self, sources: SourceMap, input: InputSummary) -> CensusData {
-        if let Some(row) = self.header_row.take() {
-            self.append(row, None);
-        } else {
-            let def = &schema::HEADER;
-            let values = vec![None; def.columns.len()];
-            self.builders[0].append(None, &[], &values, Pos::NONE, |_| {});
-        }
-        let tables = self.builders.into_iter().map(TableBuilder::finish).collect();
-        let mut data = CensusData { tables, sources, reader_findings: self.findings, children: self.children, input };
-        let ids = data.child_ids();
-        for pending in &mut data.reader_findings {
-            if let Some(key) = pending.finding.child_key {
-                pending.finding.child = ids.get(key as usize).cloned().flatten();
+    /// The finished tables; the header row (or an empty one) is written by the first part only.
+    fn into_parts(mut self, with_header: bool) -> Parts {
+        if with_header {
+            if let Some(row) = self.header_row.take() {
+                self.append(row, None);
+            } else {
+                let def = &schema::HEADER;
+                let values = vec![None; def.columns.len()];
+                self.builders[0].append(None, &[], &values, Pos::NONE, |_| {});
             }
         }
-        data
+        let tables = self.builders.into_iter().map(TableBuilder::finish).collect();
+        Parts { tables, findings: self.findings, children: self.children }
     }
 }
 

@@ -77,3 +77,47 @@ fn damaged_returns_never_panic() {
     }
     assert!(accepted > 100, "some mutations keep the file readable ({accepted})");
 }
+
+/// Damaged returns of several children read the same parsed in two halves on two threads as in
+/// one pass: the same tables and findings, or an error at the same place.
+#[test]
+fn split_parsing_agrees_with_one_pass_on_damaged_returns() {
+    use cinlint_ingest::xml::read_census_xml_bytes_split_from;
+    let child_start = BASE.find("    <Child>").unwrap();
+    let child_end = BASE.find("  </Children>").unwrap();
+    let child = &BASE[child_start..child_end];
+    let many = format!("{}{}{}", &BASE[..child_end], child.replace("A1", "A2").repeat(3), &BASE[child_end..]);
+    let mut rng = Rng(0xd1ce_5eed);
+    let mut split_ok = 0;
+    for round in 0..1500 {
+        let mut bytes = many.as_bytes().to_vec();
+        if round > 0 {
+            for _ in 0..1 + rng.below(3) {
+                let at = rng.below(bytes.len());
+                match rng.below(3) {
+                    0 => bytes[at] = b"<>/&x1-"[rng.below(7)],
+                    1 => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, b"<>/&x1-"[rng.below(7)]),
+                }
+            }
+        }
+        let one = read_census_xml_bytes_split_from("f.xml", bytes.clone(), usize::MAX);
+        let two = read_census_xml_bytes_split_from("f.xml", bytes, 0);
+        match (one, two) {
+            (Ok(a), Ok(b)) => {
+                split_ok += 1;
+                assert_eq!(a.children, b.children, "round {round}");
+                for (x, y) in a.tables.iter().zip(&b.tables) {
+                    assert_eq!(x.batch, y.batch, "round {round}: table {}", x.def.name);
+                    assert_eq!(format!("{:?}", x.positions), format!("{:?}", y.positions), "round {round}: positions of {}", x.def.name);
+                }
+                assert_eq!(format!("{:?}", a.reader_findings), format!("{:?}", b.reader_findings), "round {round}");
+            }
+            (Err(a), Err(b)) => assert_eq!((a.line, a.column), (b.line, b.column), "round {round}: {a} vs {b}"),
+            (a, b) => panic!("round {round}: one pass {:?}, two halves {:?}", a.err(), b.err()),
+        }
+    }
+    assert!(split_ok > 100, "{split_ok}");
+}

@@ -5,9 +5,13 @@
 //! export unchanged. The non-census SSD tables and the two extension tables become the
 //! export-only tables of [`cinlint_model::schema::EXPORT_TABLES`], appended after the census
 //! tables. Problems in the export are reader findings of family `SSD`.
+//!
+//! An export in another layout is read through a [`mapping::Mapping`] ([`read_export_mapped`]),
+//! which renames its files, sheets, columns and values into SSD terms before the SSD reader.
 
 pub mod findings;
 mod map;
+pub mod mapping;
 pub mod read;
 pub mod spec;
 pub mod values;
@@ -50,27 +54,75 @@ impl Export {
     }
 }
 
+/// Why an export cannot be read: the export itself, or the mapping it is read through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportError {
+    Input(IngestError),
+    Mapping(mapping::MappingError),
+}
+
+impl ExportError {
+    /// As an input error (the mapping's mistakes keep their file, line and column).
+    pub fn into_input(self) -> IngestError {
+        match self {
+            ExportError::Input(e) => e,
+            ExportError::Mapping(e) => e.into_input(),
+        }
+    }
+}
+
+impl From<IngestError> for ExportError {
+    fn from(e: IngestError) -> Self {
+        ExportError::Input(e)
+    }
+}
+
+impl From<mapping::MappingError> for ExportError {
+    fn from(e: mapping::MappingError) -> Self {
+        ExportError::Mapping(e)
+    }
+}
+
+/// The settings file a layout's mapping may travel in, inside an export folder. It is never
+/// reported as an ignored file.
+pub const MAPPING_FILE: &str = "cinlint.toml";
+
 /// Reads an export (a folder of `<table>.csv` files, or one `.xlsx` workbook with a sheet per
 /// table) into the canonical census tables plus the export-only tables.
 pub fn read_export(path: &Path, options: &ExportOptions) -> Result<CensusData, IngestError> {
+    read_export_mapped(path, options, None).map_err(ExportError::into_input)
+}
+
+/// [`read_export`] for an export in any layout: `mapping` says where each SSD table, column and
+/// value is in it. Findings stay located in the export's own files, lines and cells.
+pub fn read_export_mapped(path: &Path, options: &ExportOptions, mapping: Option<&mapping::Mapping>) -> Result<CensusData, ExportError> {
     let mut sources = SourceMap::default();
     let mut findings = Findings::default();
     let (tables, total_bytes, sha256) = if path.is_dir() {
-        read_folder(path, &mut sources, &mut findings)?
+        read_folder(path, mapping, &mut sources, &mut findings)?
     } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) && path.is_file() {
         let bytes = std::fs::read(path).map_err(|e| IngestError::whole_file(path, "unreadable", format!("cannot read: {e}")))?;
-        let tables = xlsx::read_workbook(path, &mut sources, &mut findings)?;
+        let tables = match mapping {
+            Some(mapping) => mapping::read_workbook(path, mapping, &mut sources, &mut findings)?,
+            None => xlsx::read_workbook(path, &mut sources, &mut findings)?,
+        };
         (tables, bytes.len() as u64, format!("{:x}", Sha256::digest(&bytes)))
     } else {
         return Err(IngestError::whole_file(path, "not-an-export", "an LA export is a folder of <table>.csv files or one .xlsx workbook")
-            .with_help("Pass the folder that holds ssd_person.csv, ssd_cin_episodes.csv, … or the workbook."));
+            .with_help("Pass the folder that holds ssd_person.csv, ssd_cin_episodes.csv, … or the workbook.")
+            .into());
     };
-    finish(path, tables, total_bytes, sha256, options, sources, findings)
+    Ok(finish(path, tables, total_bytes, sha256, options, sources, findings)?)
 }
 
 type Tables = HashMap<&'static str, RawTable>;
 
-fn read_folder(path: &Path, sources: &mut SourceMap, findings: &mut Findings) -> Result<(Tables, u64, String), IngestError> {
+fn read_folder(
+    path: &Path,
+    mapping: Option<&mapping::Mapping>,
+    sources: &mut SourceMap,
+    findings: &mut Findings,
+) -> Result<(Tables, u64, String), ExportError> {
     let mut entries: Vec<_> = std::fs::read_dir(path)
         .map_err(|e| IngestError::whole_file(path, "unreadable", format!("cannot read the folder: {e}")))?
         .filter_map(Result::ok)
@@ -78,40 +130,120 @@ fn read_folder(path: &Path, sources: &mut SourceMap, findings: &mut Findings) ->
         .map(|e| e.path())
         .collect();
     entries.sort();
-    let mut tables: Tables = HashMap::new();
-    let mut supplied_from: HashMap<&'static str, String> = HashMap::new();
-    let mut hasher = Sha256::new();
-    let mut total_bytes = 0u64;
+    let mut files = Vec::with_capacity(entries.len());
     for file in &entries {
         let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let display = file.display().to_string();
-        let lower = name.to_ascii_lowercase();
-        let Some(spec) = lower.strip_suffix(".csv").and_then(spec::table) else {
-            findings.push(
-                IGNORED_FILE,
-                Severity::Info,
-                format!("{name} is not an SSD table and was ignored"),
-                "Tables are read from files named <table>.csv, e.g. ssd_person.csv (la-export.md §5.1).",
-                Pos::NONE,
-                cinlint_model::schema::HEADER.name,
-                None,
-                None,
-            );
-            continue;
+        // Only tables are read; other files are only named.
+        let is_table = match mapping {
+            Some(m) => !m.tables_in(&name, mapping::Form::Folder).is_empty(),
+            None => table_of_file(&name).is_some(),
         };
-        if let Some(first) = supplied_from.get(spec.name) {
-            return Err(IngestError::whole_file(file, "duplicate-table", format!("{} is supplied twice ({first} and {name})", spec.name))
-                .with_help("Keep one file per table."));
+        let bytes = if is_table {
+            std::fs::read(file).map_err(|e| IngestError::whole_file(file, "unreadable", format!("cannot read: {e}")))?
+        } else {
+            Vec::new()
+        };
+        files.push(ExportFile { display: file.display().to_string(), name, bytes });
+    }
+    read_files(path, files, mapping, sources, findings)
+}
+
+/// One file of an export folder.
+pub struct ExportFile {
+    /// Shown in diagnostics (the path).
+    pub display: String,
+    /// The file name, e.g. `ssd_person.csv`.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+fn table_of_file(name: &str) -> Option<&'static spec::TableSpec> {
+    name.to_ascii_lowercase().strip_suffix(".csv").and_then(spec::table)
+}
+
+fn read_files(
+    path: &Path,
+    files: Vec<ExportFile>,
+    mapping: Option<&mapping::Mapping>,
+    sources: &mut SourceMap,
+    findings: &mut Findings,
+) -> Result<(Tables, u64, String), ExportError> {
+    let mut tables: Tables = HashMap::new();
+    let mut supplied_from: HashMap<&'static str, String> = HashMap::new();
+    let mut mapped: Vec<&'static str> = Vec::new();
+    let mut hasher = Sha256::new();
+    let mut total_bytes = 0u64;
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).filter(|n| !n.eq_ignore_ascii_case(MAPPING_FILE)).collect();
+    for ExportFile { display, name, bytes } in files {
+        let targets = match mapping {
+            Some(m) => m.tables_in(&name, mapping::Form::Folder),
+            None => table_of_file(&name).map(|spec| (spec, None)).into_iter().collect(),
+        };
+        if targets.is_empty() {
+            if !name.eq_ignore_ascii_case(MAPPING_FILE) {
+                findings.push(
+                    IGNORED_FILE,
+                    Severity::Info,
+                    format!("{name} is not an SSD table and was ignored"),
+                    "Tables are read from files named <table>.csv, e.g. ssd_person.csv (la-export.md §5.1), or placed by an export mapping's `file`.",
+                    Pos::NONE,
+                    cinlint_model::schema::HEADER.name,
+                    None,
+                    None,
+                );
+            }
+            continue;
         }
-        supplied_from.insert(spec.name, name.clone());
-        let bytes = std::fs::read(file).map_err(|e| IngestError::whole_file(file, "unreadable", format!("cannot read: {e}")))?;
+        for (spec, _) in &targets {
+            if let Some(first) = supplied_from.get(spec.name) {
+                return Err(IngestError::whole_file(Path::new(&display), "duplicate-table", format!("{} is supplied twice ({first} and {name})", spec.name))
+                    .with_help("Keep one file per table; a table an export mapping places in another file must not also have a file of its own name.")
+                    .into());
+            }
+            supplied_from.insert(spec.name, name.clone());
+        }
         hasher.update(name.as_bytes());
         hasher.update(&bytes);
         total_bytes += bytes.len() as u64;
-        let table = read::read_table(&display, bytes, spec, sources, findings)?;
-        tables.insert(spec.name, table);
+        let csv = read::CsvFile::read(&display, bytes, targets[0].0.name, sources)?;
+        // One file may hold several tables (e.g. assessments and their factors): each reads a copy.
+        let mut csv = Some(csv);
+        for (i, (spec, table_mapping)) in targets.iter().enumerate() {
+            let mut file = if i + 1 == targets.len() {
+                csv.take().expect("read once per table")
+            } else {
+                let shared = csv.as_ref().expect("kept for the next table");
+                read::CsvFile { display: shared.display.clone(), bytes: shared.bytes.clone(), records: shared.records.clone(), header_pos: shared.header_pos }
+            };
+            let settings = match (mapping, table_mapping) {
+                (Some(m), Some(t)) => {
+                    mapped.push(spec.name);
+                    t.apply(m, mapping::Form::Folder, &name, &mut file.records, findings)?
+                }
+                _ => read::ReadSettings::default(),
+            };
+            let mut table = file.build(spec, &settings, sources, findings)?;
+            if i > 0 {
+                table.bytes = 0;
+            }
+            tables.insert(spec.name, table);
+        }
+    }
+    if let Some(m) = mapping {
+        if let Some(missing) = m.tables.iter().find(|t| !mapped.contains(&t.spec.name)) {
+            return Err(m.not_found(missing, mapping::Form::Folder, &path.display().to_string(), &names).into());
+        }
     }
     Ok((tables, total_bytes, format!("{:x}", hasher.finalize())))
+}
+
+/// Reads an export given as in-memory `<table>.csv` files (rule examples, tests); `path` names
+/// the export in diagnostics and the summary.
+pub fn read_export_files(path: &Path, files: Vec<ExportFile>, options: &ExportOptions) -> Result<CensusData, IngestError> {
+    let mut sources = SourceMap::default();
+    let mut findings = Findings::default();
+    let (tables, total_bytes, sha256) = read_files(path, files, None, &mut sources, &mut findings).map_err(ExportError::into_input)?;
+    finish(path, tables, total_bytes, sha256, options, sources, findings)
 }
 
 fn finish(

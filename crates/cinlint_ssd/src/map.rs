@@ -651,5 +651,6 @@ pub fn build(
             p
         })
         .collect();
-    CensusData { tables, sources, reader_findings, children: census_children, input }
+    let not_supplied = schema::EXPORT_TABLES.iter().filter(|t| ex.table(t.element).is_none()).map(|t| t.name).collect();
+    CensusData { tables, sources, reader_findings, children: census_children, input, not_supplied, extract_date: options.as_of.or_else(|| crate::latest_activity(ex)) }
 }

@@ -105,6 +105,7 @@ fn field_offsets(bytes: &[u8], start: usize, n: usize) -> Vec<(usize, bool)> {
 }
 
 /// One field as read from a file or sheet, before normalisation.
+#[derive(Debug, Clone)]
 pub struct Field {
     pub text: String,
     pub pos: Pos,
@@ -113,13 +114,80 @@ pub struct Field {
 }
 
 /// One record (a CSV row or sheet row).
+#[derive(Debug, Clone)]
 pub struct Record {
     pub pos: Pos,
     pub fields: Vec<Field>,
 }
 
+/// How one table's fields are read beyond the header names (set by an export mapping).
+#[derive(Debug, Clone, Default)]
+pub struct ReadSettings {
+    /// The date forms of the table's date columns.
+    pub dates: values::DateFormats,
+    /// Header positions that are deliberately not read (no unknown-column warning).
+    pub skip: Vec<usize>,
+}
+
 /// Builds an input error at a position (file, line and column resolved by the front end).
 pub type ErrorAt<'e> = &'e dyn Fn(Pos, &'static str, String) -> IngestError;
+
+/// The records of one CSV file, registered in the source map, before they become a table.
+pub struct CsvFile {
+    pub display: String,
+    pub bytes: Arc<[u8]>,
+    /// The first record is the header.
+    pub records: Vec<Record>,
+    pub header_pos: Pos,
+}
+
+impl CsvFile {
+    /// Parses a CSV file; `table` names it in encoding errors.
+    pub fn read(display: &str, bytes: Vec<u8>, table: &str, sources: &mut SourceMap) -> Result<CsvFile, IngestError> {
+        if let Err(e) = std::str::from_utf8(&bytes) {
+            return Err(IngestError::at(display, &bytes, e.valid_up_to() as u64, "invalid-utf8", format!("{table}: the file is not valid UTF-8"))
+                .with_help("Export the table as UTF-8 (Excel: \"CSV UTF-8\")."));
+        }
+        let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+        let bytes: Arc<[u8]> = Arc::from(bytes);
+        let file = sources.add(SourceFile::text(display, bytes.clone()));
+        let body = &bytes[bom..];
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
+        let mut record = csv::ByteRecord::new();
+        let at = |offset: usize| Pos::new(file, offset as u64);
+        let mut records = Vec::new();
+        while reader.read_byte_record(&mut record).map_err(|e| csv_error(display, &bytes, bom, e))? {
+            let start = skip_line_ends(&bytes, record.position().map_or(0, |p| p.byte() as usize) + bom);
+            let offsets = field_offsets(&bytes, start, record.len());
+            let fields = record
+                .iter()
+                .zip(offsets)
+                .map(|(f, (offset, quoted))| Field {
+                    text: std::str::from_utf8(f).expect("file checked as UTF-8").to_string(),
+                    pos: at(offset),
+                    quoted,
+                })
+                .collect();
+            records.push(Record { pos: at(start), fields });
+        }
+        Ok(CsvFile { display: display.to_string(), bytes, records, header_pos: at(bom) })
+    }
+
+    /// The records as one table.
+    pub fn build(
+        self,
+        spec: &'static TableSpec,
+        settings: &ReadSettings,
+        sources: &SourceMap,
+        findings: &mut Findings,
+    ) -> Result<RawTable, IngestError> {
+        let CsvFile { display, bytes, records, header_pos } = self;
+        let error_at = |pos: Pos, kind: &'static str, message: String| IngestError::at(&display, &bytes, pos.local(), kind, message);
+        let mut table = build_table_with(spec, records, header_pos, &error_at, settings, sources, findings)?;
+        table.bytes = bytes.len() as u64;
+        Ok(table)
+    }
+}
 
 /// Reads one CSV table file. `display` is the name used in messages and the source map.
 pub fn read_table(
@@ -129,39 +197,7 @@ pub fn read_table(
     sources: &mut SourceMap,
     findings: &mut Findings,
 ) -> Result<RawTable, IngestError> {
-    if let Err(e) = std::str::from_utf8(&bytes) {
-        return Err(IngestError::at(display, &bytes, e.valid_up_to() as u64, "invalid-utf8", format!("{}: the file is not valid UTF-8", spec.name))
-            .with_help("Export the table as UTF-8 (Excel: \"CSV UTF-8\")."));
-    }
-    let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
-    let total = bytes.len() as u64;
-    let bytes: Arc<[u8]> = Arc::from(bytes);
-    let file = sources.add(SourceFile::text(display, bytes.clone()));
-    let body = &bytes[bom..];
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
-    let mut record = csv::ByteRecord::new();
-    let at = |offset: usize| Pos::new(file, offset as u64);
-    let error_at = |pos: Pos, kind: &'static str, message: String| IngestError::at(display, &bytes, pos.local(), kind, message);
-
-    let mut records = Vec::new();
-    while reader.read_byte_record(&mut record).map_err(|e| csv_error(display, &bytes, bom, e))? {
-        let start = skip_line_ends(&bytes, record.position().map_or(0, |p| p.byte() as usize) + bom);
-        let offsets = field_offsets(&bytes, start, record.len());
-        let fields = record
-            .iter()
-            .zip(offsets)
-            .map(|(f, (offset, quoted))| Field {
-                text: std::str::from_utf8(f).expect("file checked as UTF-8").to_string(),
-                pos: at(offset),
-                quoted,
-            })
-            .collect();
-        records.push(Record { pos: at(start), fields });
-    }
-    let header_pos = at(bom);
-    let mut table = build_table(spec, records, header_pos, &error_at, sources, findings)?;
-    table.bytes = total;
-    Ok(table)
+    CsvFile::read(display, bytes, spec.name, sources)?.build(spec, &ReadSettings::default(), sources, findings)
 }
 
 /// Maps header names to columns, then normalises and checks every record (shared by the CSV
@@ -174,6 +210,19 @@ pub fn build_table(
     sources: &SourceMap,
     findings: &mut Findings,
 ) -> Result<RawTable, IngestError> {
+    build_table_with(spec, records, header_pos, error_at, &ReadSettings::default(), sources, findings)
+}
+
+/// [`build_table`] with the table's read settings.
+pub fn build_table_with(
+    spec: &'static TableSpec,
+    records: Vec<Record>,
+    header_pos: Pos,
+    error_at: ErrorAt<'_>,
+    settings: &ReadSettings,
+    sources: &SourceMap,
+    findings: &mut Findings,
+) -> Result<RawTable, IngestError> {
     let mut records = records.into_iter();
     // Header.
     let mut mapping: Vec<Option<usize>> = Vec::new();
@@ -182,7 +231,11 @@ pub fn build_table(
         header_pos = header.pos;
         let mut seen = vec![false; spec.columns.len()];
         let mut unknown = Vec::new();
-        for field in &header.fields {
+        for (i, field) in header.fields.iter().enumerate() {
+            if settings.skip.contains(&i) {
+                mapping.push(None);
+                continue;
+            }
             match spec.lookup(&field.text) {
                 Some(c) if !seen[c] => {
                     seen[c] = true;
@@ -200,7 +253,7 @@ pub fn build_table(
                 UNKNOWN_COLUMN,
                 Severity::Warning,
                 format!("{}: unknown or repeated column{} {} ignored", spec.name, if names.len() > 1 { "s" } else { "" }, names.join(", ")),
-                "Check the column names against the SSD table definition (la-export.md §2); aliases from the SSD YAML are accepted.",
+                "Check the column names against the SSD table definition (la-export.md §2); aliases from the SSD YAML are accepted. With an export mapping, map the column or list it under `ignore`.",
                 *pos,
                 spec.name,
                 None,
@@ -271,8 +324,8 @@ pub fn build_table(
                     }
                 }
                 Ty::Text => {}
-                Ty::Date => match values::parse_date(&text) {
-                    Some(date) if date == NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid") => {
+                Ty::Date => match settings.dates.parse(&text) {
+                    Some((date, _)) if date == NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid") => {
                         findings.push(
                             BAD_VALUE,
                             Severity::Warning,
@@ -285,8 +338,8 @@ pub fn build_table(
                         );
                         continue;
                     }
-                    Some(date) => {
-                        if values::has_clock_time(&text) {
+                    Some((date, clock_time)) => {
+                        if clock_time {
                             findings.push(
                                 BAD_VALUE,
                                 Severity::Warning,
@@ -305,7 +358,13 @@ pub fn build_table(
                         findings.push(
                             BAD_VALUE,
                             Severity::Warning,
-                            format!("{}.{}: `{}` is not a date (yyyy-mm-dd or dd/mm/yyyy); read as blank", spec.name, column.name, values::shorten(&text)),
+                            format!(
+                                "{}.{}: `{}` is not a date ({}); read as blank",
+                                spec.name,
+                                column.name,
+                                values::shorten(&text),
+                                settings.dates.describe()
+                            ),
                             "Correct the date in the case-management system or the export.",
                             pos,
                             spec.name,

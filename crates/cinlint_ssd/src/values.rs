@@ -47,6 +47,88 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y as i32, m, d)
 }
 
+/// The date forms one table's values are read in: the built-in forms of [`parse_date`], or the
+/// formats an export mapping declares for the table (chrono `strftime` patterns such as
+/// `%d.%m.%Y`), which replace them. ISO `yyyy-mm-dd` is always accepted as well: it cannot be
+/// confused with another order, and a workbook's true date cells arrive in that form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DateFormats {
+    formats: Vec<String>,
+}
+
+impl DateFormats {
+    /// Declared formats; each should have passed [`check_date_format`]. Empty = built-in forms.
+    pub fn new(formats: Vec<String>) -> Self {
+        Self { formats }
+    }
+
+    pub fn formats(&self) -> &[String] {
+        &self.formats
+    }
+
+    /// The date, and whether the text held a time of day other than midnight.
+    pub fn parse(&self, text: &str) -> Option<(NaiveDate, bool)> {
+        let t = text.trim();
+        if self.formats.is_empty() {
+            return parse_date(t).map(|d| (d, has_clock_time(t)));
+        }
+        if let Some(found) = self.formats.iter().find_map(|f| parse_with_format(t, f)) {
+            return Some(found);
+        }
+        let iso = t.len() >= 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-';
+        if iso {
+            parse_date(t).map(|d| (d, has_clock_time(t)))
+        } else {
+            None
+        }
+    }
+
+    /// The accepted forms, for messages.
+    pub fn describe(&self) -> String {
+        if self.formats.is_empty() {
+            "yyyy-mm-dd or dd/mm/yyyy".to_string()
+        } else {
+            let mut forms: Vec<String> = self.formats.iter().map(|f| format!("`{f}`")).collect();
+            forms.push("yyyy-mm-dd".to_string());
+            forms.join(" or ")
+        }
+    }
+}
+
+/// A date in one `strftime` format; years outside 1900–2100 are refused as in [`parse_date`].
+fn parse_with_format(text: &str, format: &str) -> Option<(NaiveDate, bool)> {
+    use chrono::Datelike;
+    // Date-and-time first: a date-only parse would accept the text and drop the time unseen.
+    let (date, clock) = match chrono::NaiveDateTime::parse_from_str(text, format) {
+        Ok(at) => (at.date(), at.time() != chrono::NaiveTime::MIN),
+        Err(_) => (NaiveDate::parse_from_str(text, format).ok()?, false),
+    };
+    (1900..=2100).contains(&date.year()).then_some((date, clock))
+}
+
+/// Checks a declared date format: only known `%` specifiers, and it must hold a whole date
+/// (a date written in it reads back as the same date).
+pub fn check_date_format(format: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    use std::fmt::Write;
+    if format.trim().is_empty() {
+        return Err("a date format cannot be empty".into());
+    }
+    if StrftimeItems::new(format).any(|item| matches!(item, Item::Error)) {
+        return Err(format!("`{format}` is not a date format: it has an unknown or incomplete `%` specifier"));
+    }
+    // 31 December: a day above 12 and a two-digit month show a swapped or missing field.
+    let probe = NaiveDate::from_ymd_opt(2024, 12, 31).expect("valid").and_hms_opt(0, 0, 0).expect("valid");
+    let mut written = String::new();
+    if write!(written, "{}", probe.format(format)).is_err() {
+        return Err(format!("`{format}` cannot be used for dates (time-zone specifiers are not supported)"));
+    }
+    match parse_with_format(&written, format) {
+        Some((date, _)) if date == probe.date() => Ok(()),
+        _ => Err(format!("`{format}` does not hold a whole date: it needs a year, a month and a day (e.g. %d.%m.%Y)")),
+    }
+}
+
 /// Whether a date's time part (if any) is not midnight.
 pub fn has_clock_time(text: &str) -> bool {
     let t = text.trim();
@@ -109,6 +191,8 @@ pub fn parse_factors(text: &str) -> Option<Vec<String>> {
             }
             serde_json::Value::Object(map) => out.extend(map.iter().filter(|(_, v)| yes(v)).map(|(k, _)| k.clone())),
             serde_json::Value::String(s) => out.extend(s.split(',').map(str::to_string)),
+            // A single bare code such as `21` is valid JSON: a number.
+            serde_json::Value::Number(n) => out.push(n.to_string()),
             _ => return None,
         }
         Some(())
@@ -196,6 +280,28 @@ mod tests {
     }
 
     #[test]
+    fn declared_date_formats() {
+        let formats = DateFormats::new(vec!["%d.%m.%Y".into(), "%d %b %Y %H:%M".into()]);
+        assert_eq!(formats.parse("05.03.2025"), Some((d(2025, 3, 5), false)));
+        assert_eq!(formats.parse("5.3.2025"), Some((d(2025, 3, 5), false)));
+        assert_eq!(formats.parse("05 Mar 2025 13:45"), Some((d(2025, 3, 5), true)));
+        assert_eq!(formats.parse("05 Mar 2025 00:00"), Some((d(2025, 3, 5), false)));
+        assert_eq!(formats.parse("2025-03-05"), Some((d(2025, 3, 5), false)), "ISO is always read");
+        assert_eq!(formats.parse("05/03/2025"), None, "declared formats replace the built-in ones");
+        assert_eq!(formats.parse("31.02.2025"), None);
+        assert_eq!(formats.parse("05.03.1850"), None);
+        assert_eq!(formats.describe(), "`%d.%m.%Y` or `%d %b %Y %H:%M` or yyyy-mm-dd");
+        assert_eq!(DateFormats::default().parse("05/03/2025 10:00"), Some((d(2025, 3, 5), true)));
+        assert!(check_date_format("%d.%m.%Y").is_ok());
+        assert!(check_date_format("%m/%d/%y").is_ok());
+        assert!(check_date_format("%Y-%m-%dT%H:%M:%S").is_ok());
+        assert!(check_date_format("%d.%m").unwrap_err().contains("whole date"));
+        assert!(check_date_format("%d.%m.%Q").unwrap_err().contains("unknown"));
+        assert!(check_date_format("%d.%m.%Y %z").is_err());
+        assert!(check_date_format("dd.mm.yyyy").unwrap_err().contains("whole date"));
+    }
+
+    #[test]
     fn flags_and_json() {
         assert_eq!(parse_flag("yes"), Some(true));
         assert_eq!(parse_flag("F"), Some(false));
@@ -212,6 +318,7 @@ mod tests {
         assert_eq!(parse_factors(r#"{"1B": "Yes", "4A": "No"}"#), v(&["1B"]));
         assert_eq!(parse_factors(r#"{"2B":"Yes"},{"19A":"No"}"#), v(&["2B"]));
         assert_eq!(parse_factors("1b, 3A,1B"), v(&["1B", "3A"]));
+        assert_eq!(parse_factors("21"), v(&["21"]));
         assert_eq!(parse_factors(r#"{"1B": "Yes""#), None);
     }
 
