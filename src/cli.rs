@@ -72,12 +72,10 @@ pub struct ConfigArgs {
     pub config: Option<PathBuf>,
 }
 
+/// How `check` and `score` read their input: settings (with any export mapping), export
+/// options and the export's LA code.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// Census XML file, or an LA export (folder of SSD CSV files, or one .xlsx workbook).
-    pub input: PathBuf,
-    #[command(flatten)]
-    pub year: YearArgs,
+pub struct ReadArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]
@@ -85,6 +83,16 @@ pub struct CheckArgs {
     /// LA code for an export (exports carry none).
     #[arg(long)]
     pub la: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Census XML file, or an LA export (folder of SSD CSV files, or one .xlsx workbook).
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub year: YearArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Only these codes or prefixes (comma-separated; e.g. 88,SES,XML002).
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
@@ -129,12 +137,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub no_lowest: bool,
     #[command(flatten)]
-    pub config: ConfigArgs,
-    #[command(flatten)]
-    pub export: ExportArgs,
-    /// LA code for an export (exports carry none).
-    #[arg(long)]
-    pub la: Option<String>,
+    pub read: ReadArgs,
     /// Accepted as by `check` (checked for form); the score does not depend on the year.
     #[command(flatten)]
     pub year: YearArgs,
@@ -163,10 +166,7 @@ pub struct ExportCensusArgs {
     /// An LA export: a folder of SSD CSV files, or one .xlsx workbook.
     pub input: PathBuf,
     #[command(flatten)]
-    pub export: ExportArgs,
-    /// LA code written to the header's LEA (exports carry none).
-    #[arg(long)]
-    pub la: Option<String>,
+    pub read: ReadArgs,
     /// The census XML file to write (replaced atomically; nothing is written on error).
     #[arg(long)]
     pub out: PathBuf,
@@ -220,10 +220,7 @@ pub struct CohortArgs {
     #[command(flatten)]
     pub year: YearArgs,
     #[command(flatten)]
-    pub export: ExportArgs,
-    /// LA code for an export (exports carry none).
-    #[arg(long)]
-    pub la: Option<String>,
+    pub read: ReadArgs,
     /// Output format: text (a table) or json (one object).
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,

@@ -50,14 +50,16 @@ pub struct ReadOptions<'a> {
 }
 
 impl<'a> ReadOptions<'a> {
-    pub fn new(export: &'a crate::cli::ExportArgs, la: Option<&'a str>) -> Self {
-        Self { ref_date: export.ref_date.as_deref(), as_of: export.as_of.as_deref(), la, config: None }
+    pub fn new(export: &'a crate::cli::ExportArgs, la: Option<&'a str>, config: &'a Config) -> Self {
+        Self { ref_date: export.ref_date.as_deref(), as_of: export.as_of.as_deref(), la, config: Some(config) }
     }
+}
 
-    pub fn with_config(mut self, config: &'a Config) -> Self {
-        self.config = Some(config);
-        self
-    }
+/// Loads the run's settings, then reads the input with them (an export's mapping among them).
+pub fn read_with_settings(input: &Path, args: &crate::cli::ReadArgs) -> Result<(Config, CensusData), Report> {
+    let config = crate::settings::load(args.config.config.as_deref())?;
+    let data = read(input, &ReadOptions::new(&args.export, args.la.as_deref(), &config))?;
+    Ok((config, data))
 }
 
 /// A mapping mistake as a settings diagnostic on its line of the mapping file.

@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{json_lines, run, stderr, stdout};
+use cinlint_ssd::xlsx::testing::{write_workbook, Cell};
+use common::{json_lines, parse_csv_lines, run, stderr, stdout};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -56,12 +57,18 @@ fn export_census(out: &Path) -> std::process::Output {
     run(&["export-census", sample().to_str().unwrap(), "--out", out.to_str().unwrap(), "--ref-date", REF_DATE, "--la", LA])
 }
 
-#[test]
-fn written_return_gives_the_same_dfe_findings_as_the_export() {
+/// Writes the sample's return into a new temporary folder: the folder, the return, the run.
+fn write_return() -> (tempfile::TempDir, PathBuf, std::process::Output) {
     let dir = tempfile::tempdir().unwrap();
     let xml = dir.path().join("return.xml");
     let out = export_census(&xml);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    (dir, xml, out)
+}
+
+#[test]
+fn written_return_gives_the_same_dfe_findings_as_the_export() {
+    let (dir, xml, out) = write_return();
     assert!(stderr(&out).contains("children") && stderr(&out).contains("episodes"), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the return is left in the folder");
 
@@ -81,10 +88,7 @@ fn written_return_gives_the_same_dfe_findings_as_the_export() {
 
 #[test]
 fn written_return_is_well_formed_and_reads_back_as_the_mapped_tables() {
-    let dir = tempfile::tempdir().unwrap();
-    let xml = dir.path().join("return.xml");
-    let out = export_census(&xml);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (_dir, xml, _) = write_return();
     let text = std::fs::read_to_string(&xml).unwrap();
     assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Message>"));
     assert!(text.contains("<LEA>919</LEA>") && text.contains("<ReferenceDate>2026-03-31</ReferenceDate>") && text.contains("<Year>2026</Year>"));
@@ -162,13 +166,15 @@ fn export_as_one_workbook_gives_the_same_findings_all_located() {
     let mut csvs: Vec<PathBuf> = std::fs::read_dir(sample()).unwrap().map(|e| e.unwrap().path()).collect();
     csvs.retain(|p| p.extension().is_some_and(|e| e == "csv"));
     csvs.sort();
-    let mut sheets: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+    let mut sheets: Vec<(String, Vec<Vec<Cell>>)> = Vec::new();
     // Per table, the CSV line each record starts on (a quoted field may hold a line break, so
     // records and lines part ways; a sheet row is a record).
     let mut record_lines: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for p in &csvs {
         let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        let (rows, starts) = parse_csv(&std::fs::read_to_string(p).unwrap());
+        let (rows, starts) = parse_csv_lines(&std::fs::read_to_string(p).unwrap());
+        // Every value an inline string (dates stay text); an empty field is no cell.
+        let rows = rows.iter().map(|row| row.iter().map(|v| if v.is_empty() { Cell::Empty } else { Cell::from(v.as_str()) }).collect()).collect();
         sheets.push((name.clone(), rows));
         record_lines.insert(name, starts);
     }
@@ -228,153 +234,9 @@ fn export_as_one_workbook_gives_the_same_findings_all_located() {
     assert!(differing.is_empty(), "the same places (CSV file and record = sheet and row); (finding, folder, workbook):\n{differing:#?}");
 }
 
-/// RFC 4180 CSV (quoted fields may hold commas, quotes and line breaks): the records, and the
-/// line (1-based) each starts on.
-fn parse_csv(text: &str) -> (Vec<Vec<String>>, Vec<u64>) {
-    let (mut rows, mut starts) = (Vec::new(), vec![1]);
-    let (mut row, mut field, mut line) = (Vec::new(), String::new(), 1);
-    let (mut quoted, mut chars) = (false, text.trim_start_matches('\u{feff}').chars().peekable());
-    while let Some(c) = chars.next() {
-        if c == '\n' {
-            line += 1;
-        }
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-                starts.push(line);
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    starts.truncate(rows.len());
-    (rows, starts)
-}
-
-fn column_letters(mut index: usize) -> String {
-    let mut letters = Vec::new();
-    loop {
-        letters.push(b'A' + (index % 26) as u8);
-        if index < 26 {
-            break;
-        }
-        index = index / 26 - 1;
-    }
-    letters.reverse();
-    String::from_utf8(letters).unwrap()
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-/// A workbook with one sheet per table, every value an inline string (dates stay text).
-fn write_workbook(path: &Path, sheets: &[(String, Vec<Vec<String>>)]) {
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut types = String::from(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>"#);
-    let mut book = String::from(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>"#);
-    let mut rels = String::from(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#);
-    for (i, (name, rows)) in sheets.iter().enumerate() {
-        let n = i + 1;
-        types.push_str(&format!(r#"<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#));
-        book.push_str(&format!(r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#));
-        rels.push_str(&format!(r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"#));
-        let mut sheet = String::from(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#);
-        for (r, row) in rows.iter().enumerate() {
-            sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
-            for (c, value) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
-                let reference = format!("{}{}", column_letters(c), r + 1);
-                sheet.push_str(&format!(r#"<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#, escape(value)));
-            }
-            sheet.push_str("</row>");
-        }
-        sheet.push_str("</sheetData></worksheet>");
-        files.push((format!("xl/worksheets/sheet{n}.xml"), sheet.into_bytes()));
-    }
-    types.push_str("</Types>");
-    book.push_str("</sheets></workbook>");
-    rels.push_str("</Relationships>");
-    files.push(("[Content_Types].xml".into(), types.into_bytes()));
-    files.push(("_rels/.rels".into(), br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_vec()));
-    files.push(("xl/workbook.xml".into(), book.into_bytes()));
-    files.push(("xl/_rels/workbook.xml.rels".into(), rels.into_bytes()));
-    std::fs::write(path, stored_zip(&files)).unwrap();
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
-}
-
-/// A zip archive of uncompressed ("stored") entries: enough for an .xlsx, with no dependency.
-fn stored_zip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let (mut out, mut central) = (Vec::new(), Vec::new());
-    for (name, data) in files {
-        let (crc, size, offset) = (crc32(data), data.len() as u32, out.len() as u32);
-        // Shared fields: version 2.0, no flags, stored, 1980-01-01 00:00.
-        let common = |v: &mut Vec<u8>| {
-            for x in [20u16, 0, 0, 0, 0x21] {
-                v.extend_from_slice(&x.to_le_bytes());
-            }
-            for x in [crc, size, size] {
-                v.extend_from_slice(&x.to_le_bytes());
-            }
-            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            v.extend_from_slice(&0u16.to_le_bytes());
-        };
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        common(&mut out);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(data);
-        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        central.extend_from_slice(&20u16.to_le_bytes());
-        common(&mut central);
-        for x in [0u16, 0, 0] {
-            central.extend_from_slice(&x.to_le_bytes()); // comment length, disk, internal attributes
-        }
-        central.extend_from_slice(&0u32.to_le_bytes());
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(name.as_bytes());
-    }
-    let (cd_offset, cd_size) = (out.len() as u32, central.len() as u32);
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    for x in [0u16, 0, files.len() as u16, files.len() as u16] {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.extend_from_slice(&cd_size.to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
-}
-
 #[test]
 fn helpers() {
-    assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-    assert_eq!(column_letters(0), "A");
-    assert_eq!(column_letters(25), "Z");
-    assert_eq!(column_letters(26), "AA");
-    assert_eq!(column_letters(27), "AB");
-    let (rows, starts) = parse_csv("a,\"b,\"\"c\"\"\"\r\n,\"x\ny\"\nz\n");
+    let (rows, starts) = parse_csv_lines("a,\"b,\"\"c\"\"\"\r\n,\"x\ny\"\nz\n");
     assert_eq!(rows, vec![vec!["a".to_string(), "b,\"c\"".to_string()], vec![String::new(), "x\ny".to_string()], vec!["z".to_string()]]);
     assert_eq!(starts, vec![1, 2, 4]);
 }

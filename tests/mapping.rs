@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{json_lines, run, stderr, stdout};
+use common::{json_lines, parse_csv, run, stderr, stdout};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -18,36 +18,6 @@ fn example() -> PathBuf {
 
 fn ssd_sample() -> PathBuf {
     common::repo().join("sample-data/ssd-export-la201")
-}
-
-/// RFC 4180 records (quoted fields may hold commas, quotes and line breaks).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let text = text.trim_start_matches('\u{feff}');
-    let (mut records, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
-    let (mut quoted, mut chars) = (false, text.chars().peekable());
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    records
 }
 
 fn write_csv(path: &Path, records: &[Vec<String>]) {

@@ -13,8 +13,7 @@ use std::time::Instant;
 pub fn run(args: CheckArgs) -> Result<u8, Report> {
     let started = Instant::now();
     let book = RuleBook::embedded().map_err(|e| miette::miette!("built-in rules are broken: {e}"))?;
-    let config = crate::settings::load(args.config.config.as_deref())?;
-    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.export, args.la.as_deref()).with_config(&config))?;
+    let (config, data) = crate::input::read_with_settings(&args.input, &args.read)?;
     let read_took = started.elapsed();
     let (year, warning) = crate::input::pack_year(&book, &data, args.year.year.as_deref())?;
     if let Some(w) = warning {

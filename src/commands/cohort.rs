@@ -9,7 +9,7 @@ use std::io::Write;
 
 pub fn run(args: CohortArgs) -> Result<u8, Report> {
     let book = RuleBook::embedded().map_err(|e| miette::miette!("built-in rules are broken: {e}"))?;
-    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.export, args.la.as_deref()))?;
+    let (_config, data) = crate::input::read_with_settings(&args.input, &args.read)?;
     let (year, warning) = crate::input::pack_year(&book, &data, args.year.year.as_deref())?;
     if let Some(w) = warning {
         eprintln!("{w}");

@@ -18,7 +18,7 @@ pub fn run(args: ExportCensusArgs) -> Result<u8, Report> {
     let started = Instant::now();
     check_input(&args.input)?;
     let folder = output_folder(&args.out)?;
-    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.export, args.la.as_deref()))?;
+    let (_config, data) = crate::input::read_with_settings(&args.input, &args.read)?;
     let read_took = started.elapsed();
 
     let cannot_write = |e: &dyn std::fmt::Display| miette::miette!(code = "cinlint::export_census::write", "{}: cannot write: {e}", args.out.display());

@@ -11,7 +11,7 @@ pub fn run(args: IngestArgs) -> Result<u8, Report> {
     let book = RuleBook::embedded().map_err(|e| miette::miette!("built-in rules are broken: {e}"))?;
     // Validated here too, so a broken settings file never goes unnoticed.
     let config = crate::settings::load(args.config.config.as_deref())?;
-    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.export, args.la.as_deref()).with_config(&config))?;
+    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.export, args.la.as_deref(), &config))?;
     let year = match args.year.year.as_deref() {
         Some(y) => y.parse().map_err(|e| miette::miette!(code = "cinlint::usage::year", "{e}"))?,
         None => crate::input::pack_year(&book, &data, None)?.0,

@@ -12,10 +12,10 @@ use std::path::Path;
 
 pub fn run(args: ScoreArgs) -> Result<u8, Diagnostic> {
     check_min_score(args.min_score)?;
-    let config = crate::settings::load(args.config.config.as_deref())?;
+    let config = crate::settings::load(args.read.config.config.as_deref())?;
     let definition = definition(&config)?;
     let profile = profile_for(&definition, args.profile.as_deref(), &args.input)?;
-    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.export, args.la.as_deref()))?;
+    let data = crate::input::read(&args.input, &crate::input::ReadOptions::new(&args.read.export, args.read.la.as_deref(), &config))?;
     if let Some(year) = args.year.year.as_deref() {
         year.parse::<cinlint_model::CollectionYear>().map_err(|e| miette::miette!(code = "cinlint::usage::year", "{e}"))?;
     }

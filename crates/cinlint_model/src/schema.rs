@@ -238,6 +238,9 @@ pub const CIN_PLANS: TableDef = TableDef {
     columns: &[
         col("cinp_cin_plan_id", Text),
         col("cinp_referral_id", Text),
+        // The person whose referral cinp_referral_id names (null when blank or not exported):
+        // another person's id means the plan names another child's referral.
+        col("cinp_referral_person", Text),
         // Ordinal of the census CINdetails row of the plan's episode (null when out of scope).
         col("CINdetailsID", Int),
         col("cinp_cin_plan_start_date", Date),

@@ -313,15 +313,7 @@ fn score_inner(data: &CensusData, config: &ScoreConfig, profile: &str, detail: b
         module_scores.push(ModuleScore::new(module, fields));
     }
 
-    let mut weighted = 0.0;
-    let mut weights = 0.0;
-    for m in &module_scores {
-        if let Some(s) = m.exact {
-            weighted += m.weight * s;
-            weights += m.weight;
-        }
-    }
-    let la = (weights > 0.0).then(|| weighted / weights);
+    let la = crate::report::weighted_mean(module_scores.iter().map(|m| (m.weight, m.exact)));
     let child_scores: Vec<Option<f64>> =
         child_sum.iter().zip(&child_weight).map(|(s, w)| (*w > 0.0).then(|| s / w)).collect();
     let mut ranked: Vec<(f64, usize)> = child_scores.iter().enumerate().filter_map(|(k, s)| s.map(|s| (s, k))).collect();

@@ -96,17 +96,23 @@ pub struct ModuleScore {
     pub exact: Option<f64>,
 }
 
+/// The weighted mean of the scored items (`(weight, score)`); `None` when none is scored or
+/// their weights sum to 0.
+pub(crate) fn weighted_mean(items: impl IntoIterator<Item = (f64, Option<f64>)>) -> Option<f64> {
+    let mut weighted = 0.0;
+    let mut weights = 0.0;
+    for (weight, score) in items {
+        if let Some(s) = score {
+            weighted += weight * s;
+            weights += weight;
+        }
+    }
+    (weights > 0.0).then(|| weighted / weights)
+}
+
 impl ModuleScore {
     pub(crate) fn new(module: &ModuleDef, fields: Vec<FieldScore>) -> Self {
-        let mut weighted = 0.0;
-        let mut weights = 0.0;
-        for f in &fields {
-            if let Some(s) = f.exact {
-                weighted += f.weight * s;
-                weights += f.weight;
-            }
-        }
-        let exact = (weights > 0.0).then(|| weighted / weights);
+        let exact = weighted_mean(fields.iter().map(|f| (f.weight, f.exact)));
         let status = if exact.is_some() {
             Status::Scored
         } else if !fields.is_empty() && fields.iter().all(|f| f.status == Status::NotSupplied) {

@@ -102,10 +102,7 @@ pub fn read_export_mapped(path: &Path, options: &ExportOptions, mapping: Option<
         read_folder(path, mapping, &mut sources, &mut findings)?
     } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) && path.is_file() {
         let bytes = std::fs::read(path).map_err(|e| IngestError::whole_file(path, "unreadable", format!("cannot read: {e}")))?;
-        let tables = match mapping {
-            Some(mapping) => mapping::read_workbook(path, mapping, &mut sources, &mut findings)?,
-            None => xlsx::read_workbook(path, &mut sources, &mut findings)?,
-        };
+        let tables = xlsx::read_workbook_mapped(path, mapping, &mut sources, &mut findings)?;
         (tables, bytes.len() as u64, format!("{:x}", Sha256::digest(&bytes)))
     } else {
         return Err(IngestError::whole_file(path, "not-an-export", "an LA export is a folder of <table>.csv files or one .xlsx workbook")

@@ -78,14 +78,42 @@ struct Linkable<'a> {
 }
 
 impl<'a> Linkable<'a> {
-    fn new(recs: &[Rec<'a>], reference: impl Fn(&Rec<'a>) -> Option<&'a str>, person: &str, date: &'static str, table: &'static str) -> Self {
+    /// Indexes `recs` by the referral they name. A record naming another person's referral is
+    /// not linked to it (that would put it in the other child's return): it is reported and
+    /// linked by date to its own person's episodes instead. `referral_person` maps each referral
+    /// id to its person.
+    fn new(
+        recs: &[Rec<'a>],
+        reference: impl Fn(&Rec<'a>) -> Option<&'a str>,
+        person: &'static str,
+        date: &'static str,
+        table: &'static str,
+        referral_person: &HashMap<&str, &str>,
+        findings: &mut Findings,
+    ) -> Self {
         let mut by_ref: HashMap<&'a str, Vec<Rec<'a>>> = HashMap::new();
         let mut unlinked: HashMap<&'a str, Vec<Rec<'a>>> = HashMap::new();
         for rec in recs {
+            let own = rec.s(person);
             match reference(rec) {
-                Some(id) => by_ref.entry(id).or_default().push(*rec),
+                Some(id) => match (own, referral_person.get(id)) {
+                    (Some(p), Some(q)) if p != *q => {
+                        findings.push(
+                            UNLINKED,
+                            Severity::Warning,
+                            format!("{table}: the record of person {p} names referral {id}, which is person {q}'s; linked by date to {p}'s own episodes instead"),
+                            "Correct the referral id (or the person id) so the record belongs to one child.",
+                            rec.row.pos,
+                            table,
+                            None,
+                            Some(p),
+                        );
+                        unlinked.entry(p).or_default().push(*rec);
+                    }
+                    _ => by_ref.entry(id).or_default().push(*rec),
+                },
                 None => {
-                    if let Some(p) = rec.s(person) {
+                    if let Some(p) = own {
                         unlinked.entry(p).or_default().push(*rec);
                     }
                 }
@@ -236,15 +264,20 @@ pub fn build(
     }
 
     // Indexes.
+    let referral_person: HashMap<&str, &str> = ex
+        .recs("ssd_cin_episodes")
+        .iter()
+        .filter_map(|ep| Some((ep.s("cine_referral_id")?, ep.s("cine_person_id")?)))
+        .collect();
     let disabilities = index(&ex.recs("ssd_disability"), "disa_person_id");
     let linked_ids = index(&ex.recs("ssd_linked_identifiers"), "link_person_id");
     let assessments = ex.recs("ssd_cin_assessments");
-    let assessments = Linkable::new(&assessments, |r| r.s("cina_referral_id"), "cina_person_id", "cina_assessment_start_date", "ssd_cin_assessments");
+    let assessments = Linkable::new(&assessments, |r| r.s("cina_referral_id"), "cina_person_id", "cina_assessment_start_date", "ssd_cin_assessments", &referral_person, &mut findings);
     let factors = index(&ex.recs("ssd_assessment_factors"), "cinf_assessment_id");
     let cin_plans_all = ex.recs("ssd_cin_plans");
-    let cin_plans = Linkable::new(&cin_plans_all, |r| r.s("cinp_referral_id"), "cinp_person_id", "cinp_cin_plan_start_date", "ssd_cin_plans");
+    let cin_plans = Linkable::new(&cin_plans_all, |r| r.s("cinp_referral_id"), "cinp_person_id", "cinp_cin_plan_start_date", "ssd_cin_plans", &referral_person, &mut findings);
     let s47 = ex.recs("ssd_s47_enquiry");
-    let s47 = Linkable::new(&s47, |r| r.s("s47e_referral_id"), "s47e_person_id", "s47e_s47_start_date", "ssd_s47_enquiry");
+    let s47 = Linkable::new(&s47, |r| r.s("s47e_referral_id"), "s47e_person_id", "s47e_s47_start_date", "ssd_s47_enquiry", &referral_person, &mut findings);
     let icpcs = ex.recs("ssd_initial_cp_conference");
     let icpc_by_s47 = index(&icpcs, "icpc_s47_enquiry_id");
     let icpc_by_id = index(&icpcs, "icpc_icpc_id");
@@ -260,6 +293,8 @@ pub fn build(
         "cppl_person_id",
         "cppl_cp_plan_start_date",
         "ssd_cp_plans",
+        &referral_person,
+        &mut findings,
     );
     let cp_by_person = index(&cp_all, "cppl_person_id");
     let cp_reviews = index(&ex.recs("ssd_cp_reviews"), "cppr_cp_plan_id");
@@ -591,6 +626,9 @@ pub fn build(
             let mut v = vals(def);
             for (i, column) in def.columns.iter().enumerate() {
                 v[i] = match column.name {
+                    "cinp_referral_person" => {
+                        rec.s("cinp_referral_id").and_then(|id| referral_person.get(id)).map(|p| (p.to_string(), Pos::NONE))
+                    }
                     "CINdetailsID" => rec
                         .s("cinp_cin_plan_id")
                         .and_then(|id| plan_episode.get(id))

@@ -16,13 +16,11 @@
 //! Mistakes in the mapping are [`MappingError`]s holding the byte range of the offending text of
 //! the mapping file, so the binary shows them on their line.
 
-use crate::findings::{Findings, BAD_VALUE, IGNORED_FILE, UNKNOWN_COLUMN};
-use crate::read::{build_table_with, Field, RawTable, ReadSettings, Record};
+use crate::findings::{Findings, UNKNOWN_COLUMN};
+use crate::read::{Field, ReadSettings, Record};
 use crate::spec::{self, Req, TableSpec, Ty};
 use crate::values::{check_date_format, DateFormats};
-use crate::ExportError;
-use calamine::{Data, Reader};
-use cinlint_ingest::{IngestError, Pos, SourceFile, SourceMap};
+use cinlint_ingest::IngestError;
 use cinlint_model::Severity;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -426,7 +424,7 @@ impl TableMapping {
     }
 
     /// The logical type of the values under a user header, for converting workbook cells.
-    fn type_of_header(&self, name: &str) -> Option<Ty> {
+    pub(crate) fn type_of_header(&self, name: &str) -> Option<Ty> {
         if let Some(m) = self.columns.iter().find(|m| same_name(&m.source, name)) {
             return Some(self.spec.columns[m.column].ty);
         }
@@ -589,136 +587,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
-}
-
-// ---------------------------------------------------------------------------------------------
-// A workbook read through a mapping. Like `xlsx::read_workbook`, with sheets placed and headers
-// typed by the mapping.
-
-fn cell_error(file: &str, pos: Pos, kind: &'static str, message: String) -> IngestError {
-    let (row, column) = ((pos.local() >> 16) as u32, (pos.local() & 0xffff) as u32);
-    IngestError { file: file.to_string(), line: row + 1, column: column + 1, offset: None, message, help: None, kind }
-}
-
-/// A number cell as text: an Excel date in date columns, an integer without decimals otherwise.
-fn number_text(value: f64, ty: Option<Ty>) -> String {
-    if ty == Some(Ty::Date) {
-        if let Some(d) = crate::xlsx::excel_date(value) {
-            return d.format("%Y-%m-%d").to_string();
-        }
-    }
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{}", value as i64)
-    } else {
-        value.to_string()
-    }
-}
-
-fn cell_field(cell: &Data, pos: Pos, ty: Option<Ty>, table: &'static str, findings: &mut Findings) -> Field {
-    let (text, quoted) = match cell {
-        Data::Empty => (String::new(), false),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => (s.clone(), true),
-        Data::Int(i) => (i.to_string(), false),
-        Data::Bool(b) => ((if *b { "Y" } else { "N" }).to_string(), false),
-        Data::DateTime(dt) => (number_text(dt.as_f64(), Some(Ty::Date)), false),
-        Data::Float(f) => {
-            if ty == Some(Ty::Id) && f.fract() != 0.0 {
-                findings.push(
-                    BAD_VALUE,
-                    Severity::Warning,
-                    format!("{table}: the numeric id {f} has a fractional part"),
-                    "Store identifiers as text cells.",
-                    pos,
-                    table,
-                    None,
-                    None,
-                );
-            }
-            (number_text(*f, ty), false)
-        }
-        Data::Error(e) => (format!("#{e:?}"), false),
-    };
-    Field { text, pos, quoted }
-}
-
-/// Reads the tables of a workbook through a mapping.
-pub(crate) fn read_workbook(
-    path: &Path,
-    mapping: &Mapping,
-    sources: &mut SourceMap,
-    findings: &mut Findings,
-) -> Result<HashMap<&'static str, RawTable>, ExportError> {
-    let display = path.display().to_string();
-    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(path)
-        .map_err(|e| IngestError::whole_file(path, "bad-workbook", format!("cannot read the workbook: {e}")))?;
-    let mut tables: HashMap<&'static str, RawTable> = HashMap::new();
-    let mut mapped: HashSet<&'static str> = HashSet::new();
-    let sheet_names = workbook.sheet_names();
-    for name in &sheet_names {
-        let targets = mapping.tables_in(name, Form::Workbook);
-        if targets.is_empty() {
-            findings.push(
-                IGNORED_FILE,
-                Severity::Info,
-                format!("sheet `{name}` is not an SSD table and was ignored"),
-                "Tables are read from sheets named after the table, e.g. ssd_person (la-export.md §5.2), or placed by the mapping's `sheet`.",
-                Pos::NONE,
-                cinlint_model::schema::HEADER.name,
-                None,
-                None,
-            );
-            continue;
-        }
-        let range = workbook
-            .worksheet_range(name)
-            .map_err(|e| IngestError::whole_file(path, "bad-workbook", format!("cannot read sheet `{name}`: {e}")))?;
-        let file = sources.add(SourceFile::sheet(display.clone(), name.clone()));
-        let (row0, col0) = range.start().unwrap_or((0, 0));
-        for (spec, table_mapping) in targets {
-            if tables.contains_key(spec.name) {
-                return Err(IngestError::whole_file(path, "duplicate-table", format!("{} is supplied twice (sheet `{name}`)", spec.name))
-                    .with_help("Keep one sheet per table; a table the mapping places on another sheet must not also have a sheet of its own name.")
-                    .into());
-            }
-            let mut types: Vec<Option<Ty>> = Vec::new();
-            let mut records = Vec::new();
-            for (ri, row) in range.rows().enumerate() {
-                let r = row0 + ri as u32;
-                if ri > 0 && row.iter().all(|c| matches!(c, Data::Empty)) {
-                    continue;
-                }
-                let fields: Vec<Field> = row
-                    .iter()
-                    .enumerate()
-                    .map(|(ci, cell)| cell_field(cell, Pos::cell(file, r, col0 + ci as u32), types.get(ci).copied().flatten(), spec.name, findings))
-                    .collect();
-                if ri == 0 {
-                    types = fields
-                        .iter()
-                        .map(|f| match table_mapping {
-                            Some(m) => m.type_of_header(&f.text),
-                            None => spec.lookup(&f.text).map(|c| spec.columns[c].ty),
-                        })
-                        .collect();
-                }
-                records.push(Record { pos: Pos::cell(file, r, col0), fields });
-            }
-            let settings = match table_mapping {
-                Some(m) => {
-                    mapped.insert(spec.name);
-                    m.apply(mapping, Form::Workbook, &format!("sheet `{name}`"), &mut records, findings)?
-                }
-                None => ReadSettings::default(),
-            };
-            let error_at = |pos: Pos, kind: &'static str, message: String| cell_error(&format!("{display} [{name}]"), pos, kind, message);
-            let table = build_table_with(spec, records, Pos::cell(file, row0, col0), &error_at, &settings, sources, findings)?;
-            tables.insert(spec.name, table);
-        }
-    }
-    if let Some(missing) = mapping.tables.iter().find(|t| !mapped.contains(t.spec.name)) {
-        return Err(mapping.not_found(missing, Form::Workbook, &display, &sheet_names).into());
-    }
-    Ok(tables)
 }
 
 #[cfg(test)]
@@ -973,44 +841,16 @@ values.pers_sex = { Male = "M", " female " = "F", "" = "U" }
         assert_eq!(rows[1].fields[1].pos, Pos::new(0, 110));
     }
 
-    /// A minimal workbook: sheets of inline-string or number cells (`#` prefix = number).
+    /// A workbook of inline-string or number cells (`#` prefix = number).
     fn workbook(path: &Path, sheets: &[(&str, &[&[&str]])]) {
-        use std::io::Write;
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-        let (mut types, mut book, mut rels) = (String::new(), String::new(), String::new());
-        for (i, (name, rows)) in sheets.iter().enumerate() {
-            let n = i + 1;
-            types.push_str(&format!(r#"<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#));
-            book.push_str(&format!(r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#));
-            rels.push_str(&format!(r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"#));
-            let mut xml = String::from(r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#);
-            for (r, row) in rows.iter().enumerate() {
-                xml.push_str(&format!(r#"<row r="{}">"#, r + 1));
-                for (c, cell) in row.iter().enumerate() {
-                    let at = format!("{}{}", (b'A' + c as u8) as char, r + 1);
-                    match cell.strip_prefix('#') {
-                        Some(number) => xml.push_str(&format!(r#"<c r="{at}"><v>{number}</v></c>"#)),
-                        None => xml.push_str(&format!(r#"<c r="{at}" t="inlineStr"><is><t>{cell}</t></is></c>"#)),
-                    }
-                }
-                xml.push_str("</row>");
-            }
-            xml.push_str("</sheetData></worksheet>");
-            zip.start_file(format!("xl/worksheets/sheet{n}.xml"), options).unwrap();
-            zip.write_all(xml.as_bytes()).unwrap();
-        }
-        let parts = [
-            ("[Content_Types].xml", format!(r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>{types}</Types>"#)),
-            ("_rels/.rels", r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
-            ("xl/workbook.xml", format!(r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{book}</sheets></workbook>"#)),
-            ("xl/_rels/workbook.xml.rels", format!(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#)),
-        ];
-        for (name, text) in parts {
-            zip.start_file(name, options).unwrap();
-            zip.write_all(text.as_bytes()).unwrap();
-        }
-        zip.finish().unwrap();
+        use crate::xlsx::testing::{write_workbook, Cell};
+        let cell = |text: &str| match text.strip_prefix('#') {
+            Some(number) => Cell::Number(number.parse().expect("a number")),
+            None => Cell::from(text),
+        };
+        let sheets: Vec<(&str, Vec<Vec<Cell>>)> =
+            sheets.iter().map(|(name, rows)| (*name, rows.iter().map(|row| row.iter().map(|t| cell(t)).collect()).collect())).collect();
+        write_workbook(path, &sheets);
     }
 
     #[test]
