@@ -111,6 +111,9 @@ pub struct CheckArgs {
     /// Colour the text output.
     #[arg(long)]
     pub color: bool,
+    /// Print on stderr how long each of the slowest rules took (for profiling).
+    #[arg(long)]
+    pub timings: bool,
     /// Also fail (exit 1) when the completeness score is below N (0–100); the score goes to stderr.
     #[arg(long, value_name = "N")]
     pub min_score: Option<f64>,

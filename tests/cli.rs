@@ -96,3 +96,32 @@ fn year_comes_from_header_or_flag() {
     let out = run(&["check", &sample(), "--year", "soon"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A settings file changes a check's threshold and severity; a mistake in it is exit 2 with its
+/// line; checks the input cannot run are noted once on stderr, not per check in the text output.
+#[test]
+fn settings_file_thresholds_severities_and_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("cinlint.toml");
+    let count = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.code().is_some_and(|c| c < 2), "{}", stderr(&out));
+        json_lines(&stdout(&out)).into_iter().filter(|f| f["code"] == "DUR003").map(|f| f["severity"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let default = count(&["check", &sample(), "--select", "DUR003", "--format", "json"]);
+    assert!(default.iter().all(|s| s == "warning"));
+    common::write(&settings, "[checks.DUR003]\nlong_running_years = 1\nseverity = \"query\"\n");
+    let changed = count(&["check", &sample(), "--select", "DUR003", "--format", "json", "--config", settings.to_str().unwrap()]);
+    assert!(changed.len() > default.len(), "a 1-year threshold flags more plans ({} vs {})", changed.len(), default.len());
+    assert!(changed.iter().all(|s| s == "query"));
+
+    common::write(&settings, "# mine\n[checks.DUR003]\nlong_running_yeers = 1\n");
+    let out = run(&["check", &sample(), "--config", settings.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("cinlint.toml:3") && err.contains("long_running_yeers") && err.contains("long_running_years"), "{err}");
+
+    let out = run(&["check", &sample()]);
+    assert!(stderr(&out).contains("check(s) not run, the input has no CinPlans"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("not run: it needs"), "not repeated per check in the text output");
+}

@@ -35,7 +35,9 @@ pub fn run(args: CheckArgs) -> Result<u8, Report> {
                 }
             }
             let options = text::TextOptions { color: args.color, width: 100, max_snippets: args.max_snippets };
-            let rendered = text::render(&run.findings, &sources, &options);
+            // Checks that did not run are said once, in the note on stderr, not once per check.
+            let shown: Vec<_> = run.findings.iter().filter(|f| !run.skipped.iter().any(|(code, _)| *code == f.code && f.child.is_none())).cloned().collect();
+            let rendered = text::render(&shown, &sources, &options);
             out.write_all(rendered.as_bytes()).map_err(|e| miette::miette!("cannot write output: {e}"))?;
         }
     }
@@ -53,6 +55,15 @@ pub fn run(args: CheckArgs) -> Result<u8, Report> {
         started.elapsed().as_secs_f64(),
         read_took.as_secs_f64(),
     );
+    if args.timings {
+        let mut timings = run.timings.clone();
+        timings.sort_by(|a, b| b.1.cmp(&a.1));
+        let total: f64 = timings.iter().map(|(_, t)| t.as_secs_f64()).sum();
+        eprintln!("rule times (several run at once; sum {total:.2}s), slowest first:");
+        for (code, took) in timings.iter().take(15) {
+            eprintln!("  {code:<8} {:>8.3}s", took.as_secs_f64());
+        }
+    }
     if !run.skipped.is_empty() {
         let codes: Vec<&str> = run.skipped.iter().map(|(c, _)| c.as_str()).collect();
         let mut tables: Vec<&str> = run.skipped.iter().flat_map(|(_, t)| t.iter().copied()).collect();

@@ -61,6 +61,12 @@ pub fn show(args: RuleArgs) -> Result<u8, Report> {
     match rule {
         Some(rule) => {
             print!("{}", rule.docs());
+            if let Some(settings) = cinlint_check::Config::defaults().checks.get(&rule.code).filter(|s| !s.params.is_empty()) {
+                println!("\n## Settings (defaults; change them under [checks.{}] in cinlint.toml)", rule.code);
+                for (name, value) in &settings.params {
+                    println!("{name} = {value}");
+                }
+            }
             Ok(exit::CLEAN)
         }
         None => Err(miette::miette!(
