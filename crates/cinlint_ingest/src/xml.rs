@@ -290,6 +290,7 @@ impl<'a> Parser<'a> {
         // The second half starts inside elements it never saw open; end tags are matched
         // against `names` below instead.
         reader.config_mut().check_end_names = chunk != Chunk::Second;
+        reader.config_mut().allow_unmatched_ends = chunk == Chunk::Second;
         loop {
             let start = reader.buffer_position();
             let event = reader.read_event().map_err(|e| {
@@ -308,10 +309,12 @@ impl<'a> Parser<'a> {
                     self.close(start)?;
                 }
                 Event::End(e) => {
-                    let name = std::str::from_utf8(e.local_name().into_inner()).unwrap_or("?");
+                    let local = e.local_name();
+                    let name = local.into_inner();
                     match self.names.pop() {
-                        Some(open) if open == name || open == "(unknown)" => {}
+                        Some(open) if open.as_bytes() == name || open == "(unknown)" => {}
                         open => {
+                            let name = String::from_utf8_lossy(name);
                             let expected = open.map_or("no end tag".to_string(), |o| format!("</{o}>"));
                             return Err(self
                                 .error(start, "not-well-formed", format!("the XML is not well-formed: expected {expected}, found </{name}>"))
@@ -787,5 +790,21 @@ fn shorten(text: &str) -> String {
         text.to_string()
     } else {
         format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_of_several_children_is_parsed_in_two_halves() {
+        let child = "<Child><ChildIdentifiers><LAchildID>A</LAchildID></ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics></Child>\n    ";
+        let text = format!("<Message>\n  <Header><CollectionDetails><Year>2026</Year></CollectionDetails></Header>\n  <Children>\n    {}</Children>\n</Message>\n", child.repeat(6));
+        let split = split_point(&text).expect("a split point");
+        assert!(text[split..].starts_with("<Child>"));
+        let parts = parse_halves("t.xml", text.as_bytes(), 0, 0, &text, split).expect("the halves meet between two children");
+        assert_eq!(parts.children, 6);
+        assert_eq!(parts.tables[1].batch.num_rows(), 6);
     }
 }
