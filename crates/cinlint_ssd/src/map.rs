@@ -282,6 +282,9 @@ pub fn build(
     let icpc_by_s47 = index(&icpcs, "icpc_s47_enquiry_id");
     let icpc_by_id = index(&icpcs, "icpc_icpc_id");
     let icpc_no_s47: Vec<Rec> = icpcs.iter().filter(|c| c.s("icpc_s47_enquiry_id").is_none()).copied().collect();
+    // Conferences with no enquiry, by person and by referral (looked up per enquiry and episode).
+    let icpc_no_s47_by_person = index(&icpc_no_s47, "icpc_person_id");
+    let icpc_no_s47_by_referral = index(&icpc_no_s47, "icpc_referral_id");
     let cp_all = ex.recs("ssd_cp_plans");
     let cpp = Linkable::new(
         &cp_all,
@@ -491,11 +494,12 @@ pub fn build(
                 let qid = q.s("s47e_s47_enquiry_id").unwrap_or_default();
                 let mut conference = icpc_by_s47.get(qid).and_then(|c| c.iter().min_by_key(|c| c.d("icpc_icpc_date")).copied());
                 if conference.is_none() {
-                    conference = icpc_no_s47
-                        .iter()
+                    conference = icpc_no_s47_by_person
+                        .get(pid)
+                        .into_iter()
+                        .flatten()
                         .filter(|c| {
-                            c.s("icpc_person_id") == Some(pid)
-                                && c.s("icpc_referral_id").is_none_or(|x| x == ep_id)
+                            c.s("icpc_referral_id").is_none_or(|x| x == ep_id)
                                 && c.flag("icpc_icpc_transfer_in") != Some(true)
                                 && !claimed.contains(&(c.row as *const _))
                                 && c.d("icpc_icpc_date").zip(start).is_some_and(|(d, st)| d >= st)
@@ -576,9 +580,11 @@ pub fn build(
             let closed = closure.is_some();
             set(def, &mut v, "CINclosureDate", closure);
             set(def, &mut v, "ReasonForClosure", if closed { text(ep, "cine_close_reason") } else { None });
-            let episode_cpc = icpc_no_s47
-                .iter()
-                .filter(|c| c.s("icpc_referral_id") == Some(ep_id) && !claimed.contains(&(c.row as *const _)))
+            let episode_cpc = icpc_no_s47_by_referral
+                .get(ep_id)
+                .into_iter()
+                .flatten()
+                .filter(|c| !claimed.contains(&(c.row as *const _)))
                 .filter_map(|c| c.d("icpc_icpc_date").filter(|d| *d <= r).map(|d| (d, c.pos("icpc_icpc_date"))))
                 .min_by_key(|x| x.0);
             set(def, &mut v, "DateOfInitialCPC", episode_cpc.map(|(d, pos)| (iso(d), pos)));
