@@ -724,27 +724,50 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The element's local name (any namespace prefix dropped), as a `'static` spelling.
+/// The element's local name (any namespace prefix dropped), as a `'static` spelling. Known
+/// names are looked up by their bytes (no UTF-8 check, a cheap hash): this runs for every tag.
 fn local_name(e: &quick_xml::events::BytesStart<'_>) -> &'static str {
-    let name = std::str::from_utf8(e.local_name().into_inner()).unwrap_or("?");
-    known_names().get(name).copied().unwrap_or_else(|| unknown_name(name))
+    let local = e.local_name();
+    let bytes = local.into_inner();
+    match known_names().get(bytes) {
+        Some(name) => name,
+        None => unknown_name(std::str::from_utf8(bytes).unwrap_or("?")),
+    }
 }
 
+/// FNV-1a: a fast hash for short, trusted keys (the schema's element names).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for byte in bytes {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type NameMap = std::collections::HashMap<&'static [u8], &'static str, std::hash::BuildHasherDefault<Fnv>>;
+
 /// Every element name of the census schema, for allocation-free lookups.
-fn known_names() -> &'static std::collections::HashMap<&'static str, &'static str> {
-    use std::collections::HashMap;
+fn known_names() -> &'static NameMap {
     use std::sync::OnceLock;
-    static NAMES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    static NAMES: OnceLock<NameMap> = OnceLock::new();
     NAMES.get_or_init(|| {
         const CONTAINERS: &[&str] = &[
             "Message", "Header", "CollectionDetails", "Source", "Children", "Child", "Disabilities",
             "FactorsIdentifiedAtAssessment", "Reviews", "CINPlanDates", "Content",
         ];
-        let mut names: HashMap<&'static str, &'static str> = CONTAINERS.iter().map(|c| (*c, *c)).collect();
+        let mut names: NameMap = CONTAINERS.iter().map(|c| (c.as_bytes(), *c)).collect();
         for table in schema::TABLES {
-            names.insert(table.element, table.element);
+            names.insert(table.element.as_bytes(), table.element);
             for c in table.columns {
-                names.insert(c.name, c.name);
+                names.insert(c.name.as_bytes(), c.name);
             }
         }
         names
