@@ -38,7 +38,7 @@ fn text(rec: &Rec, column: &str) -> Option<(String, Pos)> {
 
 /// A date field: ISO text when it parsed, the original text (→ `_raw`) when it did not.
 fn date_val(rec: &Rec, column: &str) -> Option<(String, Pos)> {
-    rec.cell(column).map(|c| (c.text.clone(), c.pos))
+    rec.cell(column).map(|c| (c.text.to_string(), c.pos))
 }
 
 /// A date field only when it is on or before `r`.
@@ -666,9 +666,9 @@ pub fn build(
                                         );
                                     }
                                 }
-                                up
+                                up.to_string()
                             }
-                            _ => c.text.clone(),
+                            _ => c.text.to_string(),
                         };
                         (t, c.pos)
                     }),

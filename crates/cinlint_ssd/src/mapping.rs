@@ -519,15 +519,15 @@ impl TableMapping {
         for (column, at) in sources {
             let name = spec.columns[column].name.to_string();
             if taken.insert(at) {
-                header.fields[at].text = name;
+                header.fields[at].text = name.into();
                 continue;
             }
             let mut copy = header.fields[at].clone();
-            copy.text = name;
+            copy.text = name.into();
             header.fields.push(copy);
             for row in rows.iter_mut() {
                 // A row of the wrong width is reported by the reader; keep its width wrong.
-                let copy = if row.fields.len() == width { row.fields[at].clone() } else { Field { text: String::new(), pos: row.pos, quoted: false } };
+                let copy = if row.fields.len() == width { row.fields[at].clone() } else { Field { text: Default::default(), pos: row.pos, quoted: false } };
                 row.fields.push(copy);
             }
         }
@@ -541,7 +541,7 @@ impl TableMapping {
                 for &i in &positions {
                     if let Some(field) = row.fields.get_mut(i) {
                         if let Some(to) = map.values.get(&field.text.trim().to_lowercase()) {
-                            field.text.clone_from(to);
+                            field.text = to.as_str().into();
                         }
                     }
                 }
@@ -645,7 +645,7 @@ columns = { cine_referral_id = "Ref", cine_person_id = "Child ID", cine_referral
                 fields: fields
                     .iter()
                     .enumerate()
-                    .map(|(c, t)| Field { text: t.to_string(), pos: Pos::new(0, r as u64 * 100 + c as u64 * 10), quoted: false })
+                    .map(|(c, t)| Field { text: (*t).into(), pos: Pos::new(0, r as u64 * 100 + c as u64 * 10), quoted: false })
                     .collect(),
             })
             .collect()

@@ -1,5 +1,6 @@
 //! Reading one `<table>.csv` into located, normalised text cells (`la-export.md` §5).
 
+use compact_str::{CompactString, ToCompactString};
 use crate::findings::{Findings, BAD_VALUE, DUPLICATE_KEY, MALFORMED_JSON, UNKNOWN_COLUMN};
 use crate::spec::{Req, TableSpec, Ty};
 use crate::values;
@@ -12,7 +13,8 @@ use std::sync::Arc;
 /// One non-blank field: normalised text (dates as `yyyy-mm-dd`, flags as `Y`/`N`) and where it is.
 #[derive(Debug, Clone)]
 pub struct Cell {
-    pub text: String,
+    /// Short values (ids, dates, codes: nearly all) are stored inline, without an allocation.
+    pub text: CompactString,
     pub pos: Pos,
     /// The text did not parse as the column's type (kept verbatim, read as blank).
     pub bad: bool,
@@ -107,7 +109,7 @@ fn field_offsets(bytes: &[u8], start: usize, n: usize) -> Vec<(usize, bool)> {
 /// One field as read from a file or sheet, before normalisation.
 #[derive(Debug, Clone)]
 pub struct Field {
-    pub text: String,
+    pub text: CompactString,
     pub pos: Pos,
     /// Quoted in the CSV (so `NULL` is literal text) or a text cell in a workbook.
     pub quoted: bool,
@@ -163,7 +165,7 @@ impl CsvFile {
                 .iter()
                 .zip(offsets)
                 .map(|(f, (offset, quoted))| Field {
-                    text: std::str::from_utf8(f).expect("file checked as UTF-8").to_string(),
+                    text: CompactString::from(std::str::from_utf8(f).expect("file checked as UTF-8")),
                     pos: at(offset),
                     quoted,
                 })
@@ -271,7 +273,7 @@ pub fn build_table_with(
     // Records.
     let mut rows = Vec::new();
     let mut null_warned: HashSet<usize> = HashSet::new();
-    let mut keys_seen: std::collections::HashMap<Vec<String>, Pos> = std::collections::HashMap::new();
+    let mut keys_seen: std::collections::HashMap<Vec<CompactString>, Pos> = std::collections::HashMap::new();
     let key_columns: Vec<usize> = spec.keys().collect();
     for record in records {
         if record.fields.len() != mapping.len() {
@@ -287,7 +289,7 @@ pub fn build_table_with(
             let Some(c) = mapping[i] else { continue };
             let column = &spec.columns[c];
             let (quoted, pos) = (field.quoted, field.pos);
-            let mut text = field.text.trim().to_string();
+            let mut text = CompactString::from(field.text.trim());
             if !quoted && text == "NULL" {
                 if null_warned.insert(c) {
                     findings.push(
@@ -351,7 +353,7 @@ pub fn build_table_with(
                                 None,
                             );
                         }
-                        text = date.format("%Y-%m-%d").to_string();
+                        text = date.format("%Y-%m-%d").to_compact_string();
                     }
                     None => {
                         bad = true;
@@ -374,7 +376,7 @@ pub fn build_table_with(
                     }
                 },
                 Ty::Flag => match values::parse_flag(&text) {
-                    Some(v) => text = if v { "Y" } else { "N" }.to_string(),
+                    Some(v) => text = CompactString::const_new(if v { "Y" } else { "N" }),
                     None => {
                         bad = true;
                         findings.push(
@@ -431,8 +433,8 @@ pub fn build_table_with(
             }
         }
         if !key_columns.is_empty() {
-            let key: Vec<String> = key_columns.iter().map(|&k| cells[k].as_ref().map_or(String::new(), |c| c.text.clone())).collect();
-            if key.iter().any(String::is_empty) {
+            let key: Vec<CompactString> = key_columns.iter().map(|&k| cells[k].as_ref().map_or(CompactString::default(), |c| c.text.clone())).collect();
+            if key.iter().any(CompactString::is_empty) {
                 findings.push(
                     DUPLICATE_KEY,
                     Severity::Error,

@@ -159,7 +159,7 @@ fn cell_field(cell: &Data, pos: Pos, ty: Option<Ty>, table: &'static str, findin
         }
         Data::Error(e) => (format!("#{e:?}"), false),
     };
-    Field { text, pos, quoted }
+    Field { text: text.into(), pos, quoted }
 }
 
 /// A number cell as text: an Excel date in date columns, an integer without decimals otherwise.
