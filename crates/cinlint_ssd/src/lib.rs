@@ -19,7 +19,8 @@ pub mod xlsx;
 
 use chrono::{Datelike, NaiveDate};
 use cinlint_ingest::tables::InputSummary;
-use cinlint_ingest::{CensusData, IngestError, Pos, SourceMap};
+use cinlint_ingest::{CensusData, IngestError, Pos, SourceFile, SourceMap};
+use rayon::prelude::*;
 use cinlint_model::Severity;
 use findings::{Findings, IGNORED_FILE, NOT_SUPPLIED};
 use read::RawTable;
@@ -158,6 +159,43 @@ fn table_of_file(name: &str) -> Option<&'static spec::TableSpec> {
     name.to_ascii_lowercase().strip_suffix(".csv").and_then(spec::table)
 }
 
+/// One export file to parse, with the tables it holds.
+struct Job<'m> {
+    display: String,
+    name: String,
+    bytes: std::sync::Arc<[u8]>,
+    file: u16,
+    targets: Vec<(&'static spec::TableSpec, Option<&'m mapping::TableMapping>)>,
+}
+
+/// Parses one file and builds each table it holds, with the findings it gave.
+fn build_file(job: Job<'_>, mapping: Option<&mapping::Mapping>, sources: &SourceMap) -> Result<(Vec<(&'static str, read::RawTable)>, Findings), ExportError> {
+    let Job { display, name, bytes, file, targets } = job;
+    let mut findings = Findings::default();
+    let mut tables = Vec::with_capacity(targets.len());
+    let csv = read::CsvFile::parse(&display, bytes, file, targets[0].0.name)?;
+    // One file may hold several tables (e.g. assessments and their factors): each reads a copy.
+    let mut csv = Some(csv);
+    for (i, (spec, table_mapping)) in targets.iter().enumerate() {
+        let mut file = if i + 1 == targets.len() {
+            csv.take().expect("read once per table")
+        } else {
+            let shared = csv.as_ref().expect("kept for the next table");
+            read::CsvFile { display: shared.display.clone(), bytes: shared.bytes.clone(), records: shared.records.clone(), header_pos: shared.header_pos }
+        };
+        let settings = match (mapping, table_mapping) {
+            (Some(m), Some(t)) => t.apply(m, mapping::Form::Folder, &name, &mut file.records, &mut findings)?,
+            _ => read::ReadSettings::default(),
+        };
+        let mut table = file.build(spec, &settings, sources, &mut findings)?;
+        if i > 0 {
+            table.bytes = 0;
+        }
+        tables.push((spec.name, table));
+    }
+    Ok((tables, findings))
+}
+
 fn read_files(
     path: &Path,
     files: Vec<ExportFile>,
@@ -171,6 +209,7 @@ fn read_files(
     let mut hasher = Sha256::new();
     let mut total_bytes = 0u64;
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).filter(|n| !n.eq_ignore_ascii_case(MAPPING_FILE)).collect();
+    let mut jobs = Vec::new();
     for ExportFile { display, name, bytes } in files {
         let targets = match mapping {
             Some(m) => m.tables_in(&name, mapping::Form::Folder),
@@ -202,29 +241,24 @@ fn read_files(
         hasher.update(name.as_bytes());
         hasher.update(&bytes);
         total_bytes += bytes.len() as u64;
-        let csv = read::CsvFile::read(&display, bytes, targets[0].0.name, sources)?;
-        // One file may hold several tables (e.g. assessments and their factors): each reads a copy.
-        let mut csv = Some(csv);
-        for (i, (spec, table_mapping)) in targets.iter().enumerate() {
-            let mut file = if i + 1 == targets.len() {
-                csv.take().expect("read once per table")
-            } else {
-                let shared = csv.as_ref().expect("kept for the next table");
-                read::CsvFile { display: shared.display.clone(), bytes: shared.bytes.clone(), records: shared.records.clone(), header_pos: shared.header_pos }
-            };
-            let settings = match (mapping, table_mapping) {
-                (Some(m), Some(t)) => {
-                    mapped.push(spec.name);
-                    t.apply(m, mapping::Form::Folder, &name, &mut file.records, findings)?
-                }
-                _ => read::ReadSettings::default(),
-            };
-            let mut table = file.build(spec, &settings, sources, findings)?;
-            if i > 0 {
-                table.bytes = 0;
+        for (spec, table_mapping) in &targets {
+            if mapping.is_some() && table_mapping.is_some() {
+                mapped.push(spec.name);
             }
-            tables.insert(spec.name, table);
         }
+        let bytes: std::sync::Arc<[u8]> = std::sync::Arc::from(bytes);
+        let file = sources.add(SourceFile::text(&display, bytes.clone()));
+        jobs.push(Job { display, name, bytes, file, targets });
+    }
+    // The files are parsed and built on every core; their findings and errors are then taken in
+    // file order, so the result is the same as reading them one after another.
+    let sources_read: &SourceMap = sources;
+    let built: Vec<Result<(Vec<(&'static str, read::RawTable)>, Findings), ExportError>> =
+        jobs.into_par_iter().map(|job| build_file(job, mapping, sources_read)).collect();
+    for result in built {
+        let (file_tables, file_findings) = result?;
+        findings.items.extend(file_findings.items);
+        tables.extend(file_tables);
     }
     if let Some(m) = mapping {
         if let Some(missing) = m.tables.iter().find(|t| !mapped.contains(&t.spec.name)) {

@@ -146,13 +146,18 @@ pub struct CsvFile {
 impl CsvFile {
     /// Parses a CSV file; `table` names it in encoding errors.
     pub fn read(display: &str, bytes: Vec<u8>, table: &str, sources: &mut SourceMap) -> Result<CsvFile, IngestError> {
+        let bytes: Arc<[u8]> = Arc::from(bytes);
+        let file = sources.add(SourceFile::text(display, bytes.clone()));
+        Self::parse(display, bytes, file, table)
+    }
+
+    /// Parses a CSV file already added to the sources as `file` (so files can be parsed at once).
+    pub fn parse(display: &str, bytes: Arc<[u8]>, file: u16, table: &str) -> Result<CsvFile, IngestError> {
         if let Err(e) = std::str::from_utf8(&bytes) {
             return Err(IngestError::at(display, &bytes, e.valid_up_to() as u64, "invalid-utf8", format!("{table}: the file is not valid UTF-8"))
                 .with_help("Export the table as UTF-8 (Excel: \"CSV UTF-8\")."));
         }
         let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
-        let bytes: Arc<[u8]> = Arc::from(bytes);
-        let file = sources.add(SourceFile::text(display, bytes.clone()));
         let body = &bytes[bom..];
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
         let mut record = csv::ByteRecord::new();
