@@ -39,19 +39,19 @@ pub fn ingest_report(err: IngestError) -> Report {
 }
 
 /// How to read an LA export (ignored for census XML).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ReadOptions<'a> {
     pub ref_date: Option<&'a str>,
     pub as_of: Option<&'a str>,
     pub la: Option<&'a str>,
     /// The run's settings (`--config` or `./cinlint.toml`); its `[mapping]` wins over one in the
     /// export folder's own `cinlint.toml`.
-    pub config: Option<&'a Config>,
+    pub config: &'a Config,
 }
 
 impl<'a> ReadOptions<'a> {
     pub fn new(export: &'a crate::cli::ExportArgs, la: Option<&'a str>, config: &'a Config) -> Self {
-        Self { ref_date: export.ref_date.as_deref(), as_of: export.as_of.as_deref(), la, config: Some(config) }
+        Self { ref_date: export.ref_date.as_deref(), as_of: export.as_of.as_deref(), la, config }
     }
 }
 
@@ -69,8 +69,8 @@ fn mapping_report(err: MappingError, text: &str) -> Report {
 
 /// The export mapping of a run: the `[mapping]` of the run's settings file, else that of a
 /// `cinlint.toml` inside the export folder (so a layout's mapping travels with its exports).
-fn export_mapping(path: &Path, config: Option<&Config>) -> Result<Option<Mapping>, Report> {
-    if let Some((file, text)) = config.filter(|c| c.mapping.is_some()).and_then(|c| c.source.as_ref()) {
+fn export_mapping(path: &Path, config: &Config) -> Result<Option<Mapping>, Report> {
+    if let Some((file, text)) = config.mapping.as_ref().and(config.source.as_ref()) {
         return Mapping::parse(file, text).map_err(|e| mapping_report(e, text));
     }
     let inside = path.join(cinlint_ssd::MAPPING_FILE);

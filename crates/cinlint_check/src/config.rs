@@ -55,8 +55,12 @@ type SpannedTable = BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>;
 
 impl Config {
     /// The embedded defaults (`rules/cinlint.toml`).
+    /// Parsed once per process: every rule example and every command starts from it.
     pub fn defaults() -> Config {
-        Config::parse("rules/cinlint.toml", embedded::DEFAULT_CONFIG).expect("the embedded rules/cinlint.toml is valid (tested)")
+        static DEFAULTS: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+        DEFAULTS
+            .get_or_init(|| Config::parse("rules/cinlint.toml", embedded::DEFAULT_CONFIG).expect("the embedded rules/cinlint.toml is valid (tested)"))
+            .clone()
     }
 
     /// Parses a config file; `file` names it in errors.
