@@ -5,7 +5,7 @@ use crate::findings::{Findings, BAD_VALUE, DUPLICATE_KEY, MALFORMED_JSON, UNKNOW
 use crate::spec::{Req, TableSpec, Ty};
 use crate::values;
 use chrono::NaiveDate;
-use cinlint_ingest::{IngestError, Pos, SourceFile, SourceMap};
+use cinlint_ingest::{IngestError, Pos, SourceMap};
 use cinlint_model::Severity;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -144,13 +144,6 @@ pub struct CsvFile {
 }
 
 impl CsvFile {
-    /// Parses a CSV file; `table` names it in encoding errors.
-    pub fn read(display: &str, bytes: Vec<u8>, table: &str, sources: &mut SourceMap) -> Result<CsvFile, IngestError> {
-        let bytes: Arc<[u8]> = Arc::from(bytes);
-        let file = sources.add(SourceFile::text(display, bytes.clone()));
-        Self::parse(display, bytes, file, table)
-    }
-
     /// Parses a CSV file already added to the sources as `file` (so files can be parsed at once).
     pub fn parse(display: &str, bytes: Arc<[u8]>, file: u16, table: &str) -> Result<CsvFile, IngestError> {
         if let Err(e) = std::str::from_utf8(&bytes) {
@@ -196,31 +189,9 @@ impl CsvFile {
     }
 }
 
-/// Reads one CSV table file. `display` is the name used in messages and the source map.
-pub fn read_table(
-    display: &str,
-    bytes: Vec<u8>,
-    spec: &'static TableSpec,
-    sources: &mut SourceMap,
-    findings: &mut Findings,
-) -> Result<RawTable, IngestError> {
-    CsvFile::read(display, bytes, spec.name, sources)?.build(spec, &ReadSettings::default(), sources, findings)
-}
 
 /// Maps header names to columns, then normalises and checks every record (shared by the CSV
-/// and workbook front ends). The first record is the header.
-pub fn build_table(
-    spec: &'static TableSpec,
-    records: Vec<Record>,
-    header_pos: Pos,
-    error_at: ErrorAt<'_>,
-    sources: &SourceMap,
-    findings: &mut Findings,
-) -> Result<RawTable, IngestError> {
-    build_table_with(spec, records, header_pos, error_at, &ReadSettings::default(), sources, findings)
-}
-
-/// [`build_table`] with the table's read settings.
+/// and workbook front ends) with the table's read settings. The first record is the header.
 pub fn build_table_with(
     spec: &'static TableSpec,
     records: Vec<Record>,

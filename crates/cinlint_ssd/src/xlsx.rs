@@ -30,14 +30,6 @@ pub fn excel_date(serial: f64) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
 }
 
-/// Reads every table sheet of a workbook.
-pub fn read_workbook(
-    path: &Path,
-    sources: &mut SourceMap,
-    findings: &mut Findings,
-) -> Result<HashMap<&'static str, RawTable>, IngestError> {
-    read_workbook_mapped(path, None, sources, findings).map_err(ExportError::into_input)
-}
 
 /// Reads the tables of a workbook, through `mapping` when given: it places tables on sheets,
 /// types the user's headers (for converting number cells) and renames headers and values before
