@@ -87,13 +87,17 @@ impl Engine {
     /// Registers the canonical tables and the `Census` parameter table.
     fn register(&self, ctx: &SessionContext, data: &CensusData, reference: NaiveDate) -> Result<(), EngineError> {
         let err = |e: datafusion::error::DataFusionError| EngineError::Engine(e.to_string());
+        let partitions = ctx.copied_config().target_partitions().max(1);
+        let batch_size = ctx.copied_config().batch_size().max(1);
         for table in &data.tables {
-            let batch = table.batch.clone();
-            let mem = MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(err)?;
+            let mem = MemTable::try_new(table.batch.schema(), partitioned(&table.batch, partitions, batch_size)).map_err(err)?;
             ctx.register_table(datafusion::common::TableReference::bare(table.def.name), Arc::new(mem)).map_err(err)?;
         }
         let as_of = data.extract_date.map_or(reference, |d| d.min(reference));
-        let census = census_batch(reference, as_of);
+        let header_row = data.table("Header").and_then(|t| t.batch.column_by_name("_row")).and_then(|rows| {
+            rows.as_any().downcast_ref::<arrow::array::UInt32Array>().and_then(arrow::compute::min)
+        });
+        let census = census_batch(reference, as_of, header_row);
         let mem = MemTable::try_new(census.schema(), vec![vec![census]]).map_err(err)?;
         ctx.register_table(datafusion::common::TableReference::bare("Census"), Arc::new(mem)).map_err(err)?;
         Ok(())
@@ -214,6 +218,25 @@ impl Engine {
     }
 }
 
+/// A table as `partitions` runs of zero-copy slices of at most `batch_size` rows (slice i goes
+/// to partition i mod `partitions`), so every core scans and every operator sees batches of the
+/// size it is tuned for.
+fn partitioned(batch: &RecordBatch, partitions: usize, batch_size: usize) -> Vec<Vec<RecordBatch>> {
+    let mut out = vec![Vec::new(); partitions];
+    let mut offset = 0;
+    let mut i = 0;
+    while offset < batch.num_rows() {
+        let len = batch_size.min(batch.num_rows() - offset);
+        out[i % partitions].push(batch.slice(offset, len));
+        offset += len;
+        i += 1;
+    }
+    if batch.num_rows() == 0 {
+        out[0].push(batch.clone());
+    }
+    out
+}
+
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "panic".into())
 }
@@ -247,16 +270,19 @@ async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, St
     df.collect().await.map_err(|e| e.to_string())
 }
 
-/// The `Census` parameter row: ReferenceDate (R), PeriodStart (S) and AsOf (the date elapsed
-/// time is measured up to: R, or an export's earlier extract date).
-fn census_batch(reference: NaiveDate, as_of: NaiveDate) -> RecordBatch {
+/// The `Census` parameter row: ReferenceDate (R), PeriodStart (S), AsOf (the date elapsed
+/// time is measured up to: R, or an export's earlier extract date) and HeaderRow (the header's
+/// `_row`, to anchor a finding on the header; NULL when there is none).
+fn census_batch(reference: NaiveDate, as_of: NaiveDate, header_row: Option<u32>) -> RecordBatch {
     let schema = Arc::new(Schema::new(vec![
         Field::new("ReferenceDate", DataType::Date32, false),
         Field::new("PeriodStart", DataType::Date32, false),
         Field::new("AsOf", DataType::Date32, false),
+        Field::new("HeaderRow", DataType::UInt32, true),
     ]));
     let day = |d: NaiveDate| -> ArrayRef { Arc::new(arrow::array::Date32Array::from(vec![date_to_days(d)])) };
-    RecordBatch::try_new(schema, vec![day(reference), day(period_start_for(reference)), day(as_of)]).expect("census parameters")
+    let header: ArrayRef = Arc::new(arrow::array::UInt32Array::from(vec![header_row]));
+    RecordBatch::try_new(schema, vec![day(reference), day(period_start_for(reference)), day(as_of), header]).expect("census parameters")
 }
 
 /// One finding per output row, located on every anchor row.

@@ -87,14 +87,19 @@ pub fn code_list(name: &str) -> Option<&'static CodeList> {
     CODE_LISTS.iter().find(|l| l.name == name)
 }
 
-/// The check letter a UPN should start with, for a 13-character UPN whose characters 2-13 are
-/// ASCII digits; `None` for any other value (temporary UPNs, wrong length).
+/// The check letter a UPN should start with (DfE UPN guide): for a 13-character UPN whose
+/// characters 2-12 are ASCII digits and whose 13th is a digit (a permanent UPN) or a letter of the
+/// check-letter table (a temporary UPN, counted by its place in the table, A = 0 … Z = 22); each
+/// character is weighted by its position (2-13) and the sum taken mod 23. `None` for any other shape.
 pub fn upn_check_letter(upn: &str) -> Option<char> {
-    let bytes = upn.as_bytes();
-    if bytes.len() != 13 || !bytes[1..].iter().all(u8::is_ascii_digit) {
+    let mut chars = upn.chars();
+    chars.next()?;
+    let rest = chars.as_str().as_bytes();
+    if rest.len() != 12 || !rest[..11].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sum: u32 = bytes[1..].iter().enumerate().map(|(i, b)| u32::from(b - b'0') * (i as u32 + 2)).sum();
+    let last = if rest[11].is_ascii_digit() { u32::from(rest[11] - b'0') } else { UPN_CHECK_LETTERS.iter().position(|l| *l == rest[11])? as u32 };
+    let sum: u32 = rest[..11].iter().enumerate().map(|(i, b)| u32::from(b - b'0') * (i as u32 + 2)).sum::<u32>() + last * 13;
     Some(UPN_CHECK_LETTERS[(sum % 23) as usize] as char)
 }
 
@@ -121,7 +126,12 @@ mod tests {
     fn check_letters() {
         // Digits 2-13 of X201000000001 weighted by position: 2*2 + 1*4 + 1*13 = 21 → Y.
         assert_eq!(upn_check_letter("X201000000001"), Some('Y'));
-        assert_eq!(upn_check_letter("X20100000000A"), None);
+        // A temporary UPN's final letter counts by its place in the table: A = 0, so as a final 0.
+        assert_eq!(upn_check_letter("X20100000000A"), upn_check_letter("X201000000000"));
+        assert_eq!(upn_check_letter("X20100000000I"), None);
+        assert_eq!(upn_check_letter("X2010000000A1"), None);
+        assert_eq!(upn_check_letter("É201000000001"), Some('Y'));
+        assert_eq!(upn_check_letter("X20100000001"), None);
         assert_eq!(upn_check_letter("X2010000000"), None);
     }
 }

@@ -1,4 +1,5 @@
-//! `upn_check_letter(upn) -> text`: the check letter a 13-character UPN with digits at 2–13 must start with.
+//! `upn_check_letter(upn) -> text`: the check letter a UPN must start with (permanent or
+//! temporary UPN; NULL for any other shape), as `cinlint_model::code_lists::upn_check_letter`.
 
 use super::RowUdf;
 use arrow::array::{ArrayRef, StringArray};
@@ -25,9 +26,9 @@ mod tests {
 
     #[test]
     fn letters() {
-        let upns: ArrayRef = Arc::new(StringArray::from(vec![Some("X201000000001"), Some("T20100000000A"), None]));
+        let upns: ArrayRef = Arc::new(StringArray::from(vec![Some("X201000000001"), Some("T20100000000A"), Some("T2010000000AA"), None]));
         let out = upn_check_letter().call(&[upns]).unwrap();
         let out = out.as_any().downcast_ref::<StringArray>().unwrap();
-        assert_eq!(out.iter().collect::<Vec<_>>(), vec![Some("Y"), None, None]);
+        assert_eq!(out.iter().collect::<Vec<_>>(), vec![Some("Y"), Some("J"), None, None]);
     }
 }
