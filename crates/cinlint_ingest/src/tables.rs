@@ -167,6 +167,23 @@ impl ColumnBuilder {
 /// A field value as read: the text (None for an empty element) and where it is.
 pub type FieldValue<'a> = Option<(&'a str, Pos)>;
 
+/// Anything a reader holds a field value in, so rows reach the builder without being copied.
+pub trait AsFieldValue {
+    fn field_value(&self) -> FieldValue<'_>;
+}
+
+impl AsFieldValue for FieldValue<'_> {
+    fn field_value(&self) -> FieldValue<'_> {
+        *self
+    }
+}
+
+impl AsFieldValue for Option<(std::borrow::Cow<'_, str>, Pos)> {
+    fn field_value(&self) -> FieldValue<'_> {
+        self.as_ref().map(|(text, pos)| (text.as_ref(), *pos))
+    }
+}
+
 /// A value that did not parse as its column's type.
 pub struct BadValue<'a> {
     pub column: usize,
@@ -226,7 +243,7 @@ impl TableBuilder {
         &mut self,
         child: Option<(u32, Option<&str>)>,
         keys: &[i32],
-        values: &[FieldValue<'_>],
+        values: &[impl AsFieldValue],
         row_pos: Pos,
         mut on_bad: impl FnMut(BadValue<'_>),
     ) -> u32 {
@@ -242,7 +259,7 @@ impl TableBuilder {
         }
         let mut raw_slot = 0;
         for (index, builder) in self.columns.iter_mut().enumerate() {
-            let value = values.get(index).copied().flatten();
+            let value = values.get(index).and_then(AsFieldValue::field_value);
             let text = value.map(|(t, _)| t).filter(|t| !t.is_empty());
             self.positions.fields[index].push(value.map_or(Pos::NONE, |(_, p)| p));
             let mut bad = false;
@@ -263,7 +280,7 @@ impl TableBuilder {
                     bad = matches!(parsed, Some(None));
                     b.append_option(parsed.flatten());
                 }
-                ColumnBuilder::Ordinal(b) => b.append_option(text.and_then(|t| t.trim().parse().ok())),
+                ColumnBuilder::Ordinal(b) => b.append_option(text.and_then(|t| crate::values::trimmed(t).parse().ok())),
             }
             if self.raws.get(raw_slot).is_some_and(|(i, _)| *i == index) {
                 let raw = &mut self.raws[raw_slot].1;

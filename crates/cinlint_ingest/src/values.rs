@@ -14,10 +14,19 @@ pub fn days_to_date(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(days + UNIX_EPOCH_CE_DAYS)
 }
 
+/// `text` without surrounding white space; as `str::trim`, with a fast path for the usual value
+/// that starts and ends with a visible ASCII character.
+pub fn trimmed(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// `YYYY-MM-DD` with surrounding whitespace ignored; anything else (including impossible dates
 /// such as `2023-02-30`) is `None`.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let t = text.trim().as_bytes();
+    let t = trimmed(text).as_bytes();
     if t.len() != 10 || t[4] != b'-' || t[7] != b'-' {
         return None;
     }
@@ -29,7 +38,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 
 /// The census yes/no type: `true`/`TRUE`/`1` and `false`/`FALSE`/`0` (whitespace ignored).
 pub fn parse_bool(text: &str) -> Option<bool> {
-    match text.trim() {
+    match trimmed(text) {
         "true" | "TRUE" | "1" => Some(true),
         "false" | "FALSE" | "0" => Some(false),
         _ => None,
@@ -37,7 +46,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 }
 
 pub fn parse_int(text: &str) -> Option<i64> {
-    let t = text.trim();
+    let t = trimmed(text);
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -48,6 +57,13 @@ pub fn parse_int(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trimming() {
+        for text in ["", " ", "a", " a ", "\u{a0}a\u{a0}", "\ta\n", "a b", "é", " é"] {
+            assert_eq!(trimmed(text), text.trim(), "{text:?}");
+        }
+    }
 
     #[test]
     fn dates() {

@@ -183,11 +183,14 @@ enum Ctx {
     Skip,
 }
 
+/// A row's field values, indexed like its table's columns.
+type RowValues<'a> = Vec<Option<(Cow<'a, str>, Pos)>>;
+
 /// A row being filled.
 struct RowBuf<'a> {
     table: usize,
     keys: [i32; 2],
-    values: Vec<Option<(Cow<'a, str>, Pos)>>,
+    values: RowValues<'a>,
     pos: Pos,
     last_column: Option<usize>,
 }
@@ -214,6 +217,8 @@ struct Parser<'a> {
     /// Names of the open elements (parallel to `stack`), for messages.
     names: Vec<&'static str>,
     open_rows: Vec<RowBuf<'a>>,
+    /// Emptied value buffers of appended rows, for the next rows to reuse.
+    spare_values: Vec<RowValues<'a>>,
     /// Finished rows of the current child, flushed at `</Child>` once its LAchildID is known.
     child_rows: Vec<RowBuf<'a>>,
     capture: Option<Capture<'a>>,
@@ -233,8 +238,27 @@ struct Parser<'a> {
     root_closed: bool,
 }
 
-fn table_index(def: &TableDef) -> usize {
-    schema::TABLES.iter().position(|t| t.name == def.name).expect("census table")
+/// Positions of the census tables in `schema::TABLES` (a test checks them), so a row's table is
+/// compared as a number, never by name, on every element.
+mod table {
+    pub const HEADER: usize = 0;
+    pub const CHILD_IDENTIFIERS: usize = 1;
+    pub const CHILD_CHARACTERISTICS: usize = 2;
+    pub const DISABILITIES: usize = 3;
+    pub const CIN_DETAILS: usize = 4;
+    pub const ASSESSMENTS: usize = 5;
+    pub const ASSESSMENT_FACTORS: usize = 6;
+    pub const CIN_PLAN_DATES: usize = 7;
+    pub const SECTION47: usize = 8;
+    pub const CHILD_PROTECTION_PLANS: usize = 9;
+    pub const REVIEWS: usize = 10;
+    pub const PRE_PROCEEDINGS: usize = 11;
+}
+
+/// `def`'s column named `name`. Known element names are the schema's own strings (see
+/// [`known_names`]), so they are compared by address first; by text only when that misses.
+fn column_of(def: &TableDef, name: &str) -> Option<usize> {
+    def.columns.iter().position(|c| std::ptr::eq(c.name, name)).or_else(|| def.column_index(name))
 }
 
 impl<'a> Parser<'a> {
@@ -249,6 +273,7 @@ impl<'a> Parser<'a> {
             stack: Vec::new(),
             names: Vec::new(),
             open_rows: Vec::new(),
+            spare_values: Vec::new(),
             child_rows: Vec::new(),
             capture: None,
             header: None,
@@ -312,6 +337,8 @@ impl<'a> Parser<'a> {
                     let local = e.local_name();
                     let name = local.into_inner();
                     match self.names.pop() {
+                        // quick-xml matched the end tag itself unless this is a second half.
+                        Some(_) if chunk != Chunk::Second => {}
                         Some(open) if open.as_bytes() == name || open == "(unknown)" => {}
                         open => {
                             let name = String::from_utf8_lossy(name);
@@ -324,7 +351,11 @@ impl<'a> Parser<'a> {
                     self.close(start)?
                 }
                 Event::Text(t) => {
-                    let content = t.decode().map_err(|e| self.error(start, "not-utf8", e.to_string()))?;
+                    // The input was checked as UTF-8 once; a text event is a slice of it.
+                    let content = match borrowed_text(text, t.into_inner()) {
+                        Ok(slice) => Cow::Borrowed(slice),
+                        Err(bytes) => Cow::Owned(String::from_utf8(bytes.into_owned()).map_err(|e| self.error(start, "not-utf8", e.to_string()))?),
+                    };
                     self.text(content, start)?;
                 }
                 Event::CData(t) => {
@@ -411,7 +442,7 @@ impl<'a> Parser<'a> {
             (Ctx::Message, "Header") => {
                 if !self.header_seen {
                     self.header_seen = true;
-                    self.header = Some(self.open_row(&schema::HEADER, pos));
+                    self.header = Some(self.open_row(table::HEADER, pos));
                     Ctx::Row(self.header.expect("just set"))
                 } else {
                     self.repeated(name, pos, schema::HEADER.name);
@@ -429,8 +460,8 @@ impl<'a> Parser<'a> {
             (Ctx::Children, "Child") => {
                 self.children += 1;
                 self.episode = 0;
-                self.ids_row = self.open_row(&schema::CHILD_IDENTIFIERS, pos);
-                self.chars_row = self.open_row(&schema::CHILD_CHARACTERISTICS, pos);
+                self.ids_row = self.open_row(table::CHILD_IDENTIFIERS, pos);
+                self.chars_row = self.open_row(table::CHILD_CHARACTERISTICS, pos);
                 Ctx::Child
             }
             (Ctx::Child, "ChildIdentifiers") => {
@@ -442,36 +473,35 @@ impl<'a> Parser<'a> {
                 Ctx::Row(self.chars_row)
             }
             (Ctx::Row(i), "Disabilities") if i == self.chars_row => {
-                Ctx::List(table_index(&schema::DISABILITIES))
+                Ctx::List(table::DISABILITIES)
             }
             (Ctx::Child, "CINdetails") => {
                 self.episode += 1;
                 self.assessment = 0;
                 self.cpp = 0;
-                Ctx::Row(self.open_row(&schema::CIN_DETAILS, pos))
+                Ctx::Row(self.open_row(table::CIN_DETAILS, pos))
             }
-            (Ctx::Row(i), child) if self.is_table(i, &schema::CIN_DETAILS) => match child {
+            (Ctx::Row(i), child) if self.is_table(i, table::CIN_DETAILS) => match child {
                 "Assessments" => {
                     self.assessment += 1;
-                    Ctx::Row(self.open_row(&schema::ASSESSMENTS, pos))
+                    Ctx::Row(self.open_row(table::ASSESSMENTS, pos))
                 }
-                "CINPlanDates" => Ctx::Row(self.open_row(&schema::CIN_PLAN_DATES, pos)),
-                "Section47" => Ctx::Row(self.open_row(&schema::SECTION47, pos)),
+                "CINPlanDates" => Ctx::Row(self.open_row(table::CIN_PLAN_DATES, pos)),
+                "Section47" => Ctx::Row(self.open_row(table::SECTION47, pos)),
                 "ChildProtectionPlans" => {
                     self.cpp += 1;
-                    Ctx::Row(self.open_row(&schema::CHILD_PROTECTION_PLANS, pos))
+                    Ctx::Row(self.open_row(table::CHILD_PROTECTION_PLANS, pos))
                 }
-                "PreProceedingsandFGDM" => Ctx::Row(self.open_row(&schema::PRE_PROCEEDINGS, pos)),
+                "PreProceedingsandFGDM" => Ctx::Row(self.open_row(table::PRE_PROCEEDINGS, pos)),
                 _ => return self.field(i, name, pos),
             },
-            (Ctx::Row(i), "FactorsIdentifiedAtAssessment") if self.is_table(i, &schema::ASSESSMENTS) => {
-                Ctx::List(table_index(&schema::ASSESSMENT_FACTORS))
+            (Ctx::Row(i), "FactorsIdentifiedAtAssessment") if self.is_table(i, table::ASSESSMENTS) => {
+                Ctx::List(table::ASSESSMENT_FACTORS)
             }
-            (Ctx::Row(i), "Reviews") if self.is_table(i, &schema::CHILD_PROTECTION_PLANS) => Ctx::List(table_index(&schema::REVIEWS)),
+            (Ctx::Row(i), "Reviews") if self.is_table(i, table::CHILD_PROTECTION_PLANS) => Ctx::List(table::REVIEWS),
             (Ctx::Row(i), _) => return self.field(i, name, pos),
             (Ctx::List(table), _) if name == schema::TABLES[table].element => {
-                let def = schema::TABLES[table];
-                let row = self.open_row(def, pos);
+                let row = self.open_row(table, pos);
                 self.stack.push(Ctx::Row(row));
                 self.capture = Some(Capture { row, column: 0, name, pos, text: Cow::Borrowed(""), nested: 0 });
                 return Ok(());
@@ -507,25 +537,29 @@ impl<'a> Parser<'a> {
         self.header == Some(row)
     }
 
-    fn is_table(&self, row: usize, def: &TableDef) -> bool {
-        schema::TABLES[self.open_rows[row].table].name == def.name && !self.is_header(row)
+    fn is_table(&self, row: usize, table: usize) -> bool {
+        self.open_rows[row].table == table && !self.is_header(row)
     }
 
-    fn open_row(&mut self, def: &'static TableDef, pos: Pos) -> usize {
+    fn open_row(&mut self, table: usize, pos: Pos) -> usize {
+        let def = schema::TABLES[table];
         let keys = match def.keys.len() {
             0 => [0, 0],
             1 => [self.episode, 0],
             _ if def.keys[1].name == "AssessmentID" => [self.episode, self.assessment],
             _ => [self.episode, self.cpp],
         };
-        self.open_rows.push(RowBuf { table: table_index(def), keys, values: vec![None; def.columns.len()], pos, last_column: None });
+        // Value buffers are reused row after row: no allocation per row.
+        let mut values = self.spare_values.pop().unwrap_or_default();
+        values.resize(def.columns.len(), None);
+        self.open_rows.push(RowBuf { table, keys, values, pos, last_column: None });
         self.open_rows.len() - 1
     }
 
     /// A field element of the row at `row`: start capturing its text.
     fn field(&mut self, row: usize, name: &'a str, pos: Pos) -> Result<(), IngestError> {
         let def = schema::TABLES[self.open_rows[row].table];
-        match def.column_index(name) {
+        match column_of(def, name) {
             Some(column) if def.keys.iter().all(|k| k.name != name) => {
                 self.capture = Some(Capture { row, column, name, pos, text: Cow::Borrowed(""), nested: 0 });
                 self.stack.push(Ctx::Row(row));
@@ -556,7 +590,7 @@ impl<'a> Parser<'a> {
             }
             Some(_) => {}
             None => {
-                if !content.trim().is_empty() && self.stack.last() != Some(&Ctx::Skip) && !self.stack.is_empty() {
+                if !is_xml_space(&content) && self.stack.last() != Some(&Ctx::Skip) && !self.stack.is_empty() {
                     let pos = self.pos(start);
                     self.findings.push(rf::pending(
                         rf::UNKNOWN_ELEMENT,
@@ -604,8 +638,7 @@ impl<'a> Parser<'a> {
     }
 
     fn is_list_row(&self, row: usize) -> bool {
-        let table = schema::TABLES[self.open_rows[row].table].name;
-        [schema::DISABILITIES.name, schema::ASSESSMENT_FACTORS.name, schema::REVIEWS.name].contains(&table)
+        matches!(self.open_rows[row].table, table::DISABILITIES | table::ASSESSMENT_FACTORS | table::REVIEWS)
     }
 
     /// Stores a captured value into its row, reporting repeats and order problems.
@@ -668,7 +701,7 @@ impl<'a> Parser<'a> {
     }
 
     fn append(&mut self, row: RowBuf<'a>, child: Option<(u32, Option<&str>)>) {
-        let values: Vec<_> = row.values.iter().map(|v| v.as_ref().map(|(t, p)| (t.as_ref(), *p))).collect();
+        let mut values = row.values;
         let builder = &mut self.builders[row.table];
         let def = builder.def();
         let findings = &mut self.findings;
@@ -691,6 +724,8 @@ impl<'a> Parser<'a> {
                 child.map(|(k, _)| k),
             ));
         });
+        values.clear();
+        self.spare_values.push(values);
     }
 
     fn unknown(&mut self, name: &str, pos: Pos, context: &str) {
@@ -715,13 +750,29 @@ impl<'a> Parser<'a> {
                 self.append(row, None);
             } else {
                 let def = &schema::HEADER;
-                let values = vec![None; def.columns.len()];
+                let values: Vec<crate::tables::FieldValue> = vec![None; def.columns.len()];
                 self.builders[0].append(None, &[], &values, Pos::NONE, |_| {});
             }
         }
         let tables = self.builders.into_iter().map(TableBuilder::finish).collect();
         Parts { tables, findings: self.findings, children: self.children }
     }
+}
+
+/// `raw` as the slice of `text` it was borrowed from (no second UTF-8 check); `Err` gives the
+/// bytes back when they are not a slice of `text` on character boundaries.
+fn borrowed_text<'a>(text: &'a str, raw: Cow<'a, [u8]>) -> Result<&'a str, Cow<'a, [u8]>> {
+    let Cow::Borrowed(bytes) = raw else { return Err(raw) };
+    let offset = (bytes.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    match text.get(offset..offset.saturating_add(bytes.len())) {
+        Some(slice) if std::ptr::eq(slice.as_ptr(), bytes.as_ptr()) => Ok(slice),
+        _ => Err(Cow::Borrowed(bytes)),
+    }
+}
+
+/// XML white space only (space, tab, CR, LF): the indentation between elements.
+fn is_xml_space(text: &str) -> bool {
+    text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// The element's local name (any namespace prefix dropped), as a `'static` spelling. Known
@@ -735,42 +786,60 @@ fn local_name(e: &quick_xml::events::BytesStart<'_>) -> &'static str {
     }
 }
 
-/// FNV-1a: a fast hash for short, trusted keys (the schema's element names).
-#[derive(Default)]
-struct Fnv(u64);
+/// The schema's element names in an open-addressed table whose slot is a hash of a name's
+/// length and three of its bytes: a lookup costs a few instructions and one comparison, where
+/// hashing every byte of the name cost more than the rest of reading the tag.
+struct NameTable {
+    slots: Vec<Option<&'static str>>,
+}
 
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for byte in bytes {
-            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+impl NameTable {
+    /// Slots: a power of two well above the ~150 names, so probes are short.
+    const SLOTS: usize = 1024;
+
+    fn new(names: impl IntoIterator<Item = &'static str>) -> Self {
+        let mut table = NameTable { slots: vec![None; Self::SLOTS] };
+        for name in names {
+            if table.get(name.as_bytes()).is_none() {
+                let mut slot = Self::slot(name.as_bytes());
+                while table.slots[slot].is_some() {
+                    slot = (slot + 1) % Self::SLOTS;
+                }
+                table.slots[slot] = Some(name);
+            }
         }
-        self.0 = hash;
+        table
+    }
+
+    fn slot(bytes: &[u8]) -> usize {
+        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { return 0 };
+        let key = (bytes.len() as u32) | u32::from(first) << 8 | u32::from(bytes[bytes.len() / 2]) << 16 | u32::from(last) << 24;
+        (key.wrapping_mul(0x9E37_79B1) >> 22) as usize % Self::SLOTS
+    }
+
+    fn get(&self, bytes: &[u8]) -> Option<&'static str> {
+        let mut slot = Self::slot(bytes);
+        loop {
+            match self.slots[slot] {
+                None => return None,
+                Some(name) if name.as_bytes() == bytes => return Some(name),
+                Some(_) => slot = (slot + 1) % Self::SLOTS,
+            }
+        }
     }
 }
 
-type NameMap = std::collections::HashMap<&'static [u8], &'static str, std::hash::BuildHasherDefault<Fnv>>;
-
 /// Every element name of the census schema, for allocation-free lookups.
-fn known_names() -> &'static NameMap {
+fn known_names() -> &'static NameTable {
     use std::sync::OnceLock;
-    static NAMES: OnceLock<NameMap> = OnceLock::new();
+    static NAMES: OnceLock<NameTable> = OnceLock::new();
     NAMES.get_or_init(|| {
         const CONTAINERS: &[&str] = &[
             "Message", "Header", "CollectionDetails", "Source", "Children", "Child", "Disabilities",
             "FactorsIdentifiedAtAssessment", "Reviews", "CINPlanDates", "Content",
         ];
-        let mut names: NameMap = CONTAINERS.iter().map(|c| (c.as_bytes(), *c)).collect();
-        for table in schema::TABLES {
-            names.insert(table.element.as_bytes(), table.element);
-            for c in table.columns {
-                names.insert(c.name.as_bytes(), c.name);
-            }
-        }
-        names
+        let columns = schema::TABLES.iter().flat_map(|t| std::iter::once(t.element).chain(t.columns.iter().map(|c| c.name)));
+        NameTable::new(CONTAINERS.iter().copied().chain(columns))
     })
 }
 
@@ -819,6 +888,49 @@ fn shorten(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_positions_match_the_schema() {
+        let position = |def: &TableDef| schema::TABLES.iter().position(|t| t.name == def.name).unwrap();
+        assert_eq!(table::HEADER, position(&schema::HEADER));
+        assert_eq!(table::CHILD_IDENTIFIERS, position(&schema::CHILD_IDENTIFIERS));
+        assert_eq!(table::CHILD_CHARACTERISTICS, position(&schema::CHILD_CHARACTERISTICS));
+        assert_eq!(table::DISABILITIES, position(&schema::DISABILITIES));
+        assert_eq!(table::CIN_DETAILS, position(&schema::CIN_DETAILS));
+        assert_eq!(table::ASSESSMENTS, position(&schema::ASSESSMENTS));
+        assert_eq!(table::ASSESSMENT_FACTORS, position(&schema::ASSESSMENT_FACTORS));
+        assert_eq!(table::CIN_PLAN_DATES, position(&schema::CIN_PLAN_DATES));
+        assert_eq!(table::SECTION47, position(&schema::SECTION47));
+        assert_eq!(table::CHILD_PROTECTION_PLANS, position(&schema::CHILD_PROTECTION_PLANS));
+        assert_eq!(table::REVIEWS, position(&schema::REVIEWS));
+        assert_eq!(table::PRE_PROCEEDINGS, position(&schema::PRE_PROCEEDINGS));
+        assert_eq!(schema::TABLES.len(), 12);
+    }
+
+    #[test]
+    fn every_schema_name_is_found_and_no_other() {
+        let names = known_names();
+        for table in schema::TABLES {
+            assert_eq!(names.get(table.element.as_bytes()), Some(table.element));
+            for column in table.columns {
+                assert_eq!(names.get(column.name.as_bytes()), Some(column.name));
+            }
+        }
+        for other in ["", "C", "Chil", "Childs", "child", "LAchildId", "Message2"] {
+            assert_eq!(names.get(other.as_bytes()), None, "{other}");
+        }
+        assert_eq!(names.get(b"Child"), Some("Child"));
+    }
+
+    #[test]
+    fn borrowed_text_is_a_slice_of_the_input() {
+        let text = "<a>é x</a>";
+        assert_eq!(borrowed_text(text, Cow::Borrowed(&text.as_bytes()[3..7])), Ok("é x"));
+        let elsewhere = b"abc".to_vec();
+        assert!(borrowed_text(text, Cow::Borrowed(&elsewhere[..])).is_err());
+        assert!(borrowed_text(text, Cow::Owned(b"a".to_vec())).is_err());
+        assert!(is_xml_space(" \r\n\t") && !is_xml_space("\u{a0}"));
+    }
 
     #[test]
     fn a_document_of_several_children_is_parsed_in_two_halves() {
