@@ -33,6 +33,24 @@ pub fn partition_dir(out: &Path, la: &str, year: CollectionYear) -> PathBuf {
     out.join(format!("la={la}")).join(format!("year={year}"))
 }
 
+/// One Parquet file per table in `dir`, written on every core; the first error in table order is
+/// reported. Returns (table, rows) in table order.
+fn write_tables(data: &CensusData, dir: &Path, properties: &WriterProperties) -> Result<Vec<(String, usize)>, IngestError> {
+    let written: Vec<Result<(String, usize), IngestError>> = data
+        .tables
+        .par_iter()
+        .map(|table| {
+            let path = dir.join(format!("{}.parquet", table.def.name));
+            let file = std::fs::File::create(&path).map_err(|e| io_error(&path, "create", e))?;
+            let mut writer = ArrowWriter::try_new(file, table.batch.schema(), Some(properties.clone())).map_err(|e| io_error(&path, "write", e))?;
+            writer.write(&table.batch).map_err(|e| io_error(&path, "write", e))?;
+            writer.close().map_err(|e| io_error(&path, "finish", e))?;
+            Ok((table.def.name.to_string(), table.batch.num_rows()))
+        })
+        .collect();
+    written.into_iter().collect()
+}
+
 fn io_error(path: &Path, what: &str, e: impl std::fmt::Display) -> IngestError {
     IngestError::whole_file(path, "write", format!("cannot {what}: {e}"))
 }
@@ -51,26 +69,15 @@ pub fn write_dataset(
         .tempdir_in(out)
         .map_err(|e| io_error(out, "create a temporary folder in the output folder", e))?;
     let properties = WriterProperties::builder().set_compression(Compression::SNAPPY).set_created_by(format!("cinlint {}", env!("CARGO_PKG_VERSION"))).build();
-    // One file per table, written on every core; the first error in table order is reported.
-    let written: Vec<Result<(String, usize), IngestError>> = data
-        .tables
-        .par_iter()
-        .map(|table| {
-            let path = staging.path().join(format!("{}.parquet", table.def.name));
-            let file = std::fs::File::create(&path).map_err(|e| io_error(&path, "create", e))?;
-            let mut writer = ArrowWriter::try_new(file, table.batch.schema(), Some(properties.clone())).map_err(|e| io_error(&path, "write", e))?;
-            writer.write(&table.batch).map_err(|e| io_error(&path, "write", e))?;
-            writer.close().map_err(|e| io_error(&path, "finish", e))?;
-            Ok((table.def.name.to_string(), table.batch.num_rows()))
-        })
-        .collect();
-    let row_counts = written.into_iter().collect::<Result<Vec<_>, _>>()?;
+    // The input's checksum is hashed on one core while the tables are written on the others.
+    let (sha256, written) = rayon::join(|| data.input.checksum.sha256().to_string(), || write_tables(data, staging.path(), &properties));
+    let row_counts = written?;
     let manifest = Manifest {
         tool: "cinlint".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         input: data.input.path.clone(),
         input_bytes: data.input.bytes,
-        input_sha256: data.input.sha256.clone(),
+        input_sha256: sha256,
         la: la.to_string(),
         year: year.to_string(),
         children: data.children,

@@ -52,7 +52,39 @@ impl TableData {
 pub struct InputSummary {
     pub path: String,
     pub bytes: u64,
-    pub sha256: String,
+    pub checksum: Checksum,
+}
+
+/// The input's SHA-256 (over its files' bytes, in order), computed when first asked for: only a
+/// dataset manifest needs it, so a check never pays for hashing a 1 GB return.
+#[derive(Debug, Clone)]
+pub struct Checksum {
+    parts: Vec<Arc<[u8]>>,
+    hex: Arc<std::sync::OnceLock<String>>,
+}
+
+impl Checksum {
+    /// The checksum of these bytes, one after another.
+    pub fn of(parts: Vec<Arc<[u8]>>) -> Self {
+        Self { parts, hex: Arc::default() }
+    }
+
+    /// A checksum already computed (lower-case hex).
+    pub fn known(hex: String) -> Self {
+        Self { parts: Vec::new(), hex: Arc::new(hex.into()) }
+    }
+
+    /// Lower-case hex SHA-256.
+    pub fn sha256(&self) -> &str {
+        use sha2::{Digest, Sha256};
+        self.hex.get_or_init(|| {
+            let mut hasher = Sha256::new();
+            for part in &self.parts {
+                hasher.update(part);
+            }
+            format!("{:x}", hasher.finalize())
+        })
+    }
 }
 
 /// Every canonical table of one input, with its sources and the reader's own findings.
@@ -332,6 +364,13 @@ pub fn census_builders() -> Vec<TableBuilder> {
 mod tests {
     use super::*;
     use cinlint_model::schema::CIN_DETAILS;
+
+    #[test]
+    fn checksum_is_over_the_parts_in_order() {
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(Checksum::of(vec![Arc::from(&b"ab"[..]), Arc::from(&b"c"[..])]).sha256(), abc);
+        assert_eq!(Checksum::known(abc.to_string()).sha256(), abc);
+    }
 
     #[test]
     fn bad_values_become_null_with_raw_text() {

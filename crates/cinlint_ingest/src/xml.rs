@@ -7,12 +7,11 @@
 use crate::error::IngestError;
 use crate::reader_findings::{self as rf};
 use crate::source::{Pos, SourceFile, SourceMap};
-use crate::tables::{census_builders, CensusData, InputSummary, PendingFinding, TableBuilder};
+use crate::tables::{census_builders, CensusData, Checksum, InputSummary, PendingFinding, TableBuilder};
 use cinlint_model::schema::{self, TableDef};
 use cinlint_model::Severity;
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
@@ -56,8 +55,8 @@ pub fn read_census_xml_bytes_split_from(name: &str, bytes: Vec<u8>, parallel_min
             parser.into_parts(true)
         }
     };
-    let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    Ok(parts.into_data(sources, InputSummary { path: name.to_string(), bytes: bytes.len() as u64, sha256 }))
+    let input = InputSummary { path: name.to_string(), bytes: bytes.len() as u64, checksum: Checksum::of(vec![bytes.clone()]) };
+    Ok(parts.into_data(sources, input))
 }
 
 /// Where to split the document for two threads: the `<Child>` start nearest after the middle of
