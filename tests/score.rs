@@ -1,7 +1,10 @@
-//! `cinlint score` and `cinlint check --min-score`, run as the real binary.
+//! `cinlint score` and `cinlint check --min-score`, run as the real binary; and the `[score]`
+//! definition a user's settings give, through the settings merge every command uses.
 
 mod common;
 
+use cinlint_check::config::Config;
+use cinlint_score::ScoreConfig;
 use common::{repo, run, stderr, stdout};
 
 fn sample() -> String {
@@ -145,4 +148,52 @@ fn bad_profile_and_bad_config_exit_2() {
     assert_eq!(low["unknown_credit"], 0.0);
     assert_eq!(low["modules"][0]["weight"], 5.0);
     assert_eq!(run(&["score", "no-such-file.xml"]).status.code(), Some(2));
+}
+
+/// The score definition with a user's `cinlint.toml` merged over the built-in settings, as every
+/// command loads it.
+fn with_user(user: &str) -> Result<ScoreConfig, String> {
+    let user = Config::parse("cinlint.toml", user).map_err(|e| e.to_string())?;
+    let merged = Config::defaults().overridden_by(&user).map_err(|e| e.to_string())?;
+    ScoreConfig::from_table(&merged.score).map_err(|e| e.to_string())
+}
+
+#[test]
+fn user_keys_merge_over_the_defaults() {
+    let config = with_user("[score]\nunknown_credit = 0.25\n[score.fields.sex]\nweight = 2\n").unwrap();
+    assert_eq!(config.unknown_credit, 0.25);
+    let fields: Vec<_> = config.modules.iter().flat_map(|m| &m.fields).collect();
+    assert_eq!(fields.iter().find(|f| f.id == "sex").unwrap().weight, 2.0);
+    assert_eq!(fields.iter().find(|f| f.id == "sex").unwrap().column, "Sex", "other keys of the field stay");
+    assert!(fields.len() > 20, "other fields stay");
+}
+
+#[test]
+fn mistakes_name_their_key() {
+    let cases = [
+        ("[score.fields.sex]\ntable = \"ChildIdentifers\"\n", "[score.fields.sex.table] no canonical table named `ChildIdentifers`"),
+        ("[score.fields.sex]\ncolumn = \"Gender\"\n", "[score.fields.sex.column] table `ChildIdentifiers` has no column `Gender`"),
+        ("[score.fields.sex]\nwieght = 1\n", "[score.fields.sex.wieght] is not a setting here"),
+        ("[score.fields.sex]\ncode_list = \"sexes\"\n", "[score.fields.sex.code_list] no code list `sexes`"),
+        ("[score.fields.closure_reason]\napplies_when = { present = \"ClosureDate\" }\n", "[score.fields.closure_reason.applies_when.present] table `CINdetails` has no column `ClosureDate`"),
+        ("[score.fields.primary_need]\napplies_when = { equals = { column = \"ReferralNFA\", value = \"yes\" } }\n", "is a Bool column"),
+        ("[score.profiles]\ncensus = [\"child\", \"kids\"]\n", "[score.profiles.census] no module `kids`"),
+        ("[score.modules.child]\nfields = [\"upn\"]\n", "is in no module"),
+        ("[score.fields.new]\ntitle = \"x\"\ntable = \"Household\"\ncolumn = \"hous_benefits\"\nweight = 1\n", "[score.fields.new] is in no module"),
+        ("[score]\nunknown_credit = 2\n", "[score.unknown_credit] must lie between 0 and 1"),
+        ("[score.modules.child]\nweight = -1\n", "[score.modules.child.weight] must not be negative"),
+        ("[score.fields.review_held]\napplies_when = { in_period = \"cinr_review_outcome\" }\n", "is not a date column"),
+    ];
+    for (user, expected) in cases {
+        let err = with_user(&format!("[score]\n{user}").replace("[score]\n[score", "[score")).expect_err(user);
+        assert!(err.contains(expected), "{user}: {err}");
+    }
+}
+
+#[test]
+fn a_user_condition_replaces_the_default_one() {
+    let config = with_user("[score.fields.primary_need]\napplies_when = { present = \"ReferralNFA\" }\n").unwrap();
+    let field = config.modules.iter().flat_map(|m| &m.fields).find(|f| f.id == "primary_need").unwrap();
+    assert_eq!(field.applies_when.as_ref().unwrap().describe(), "ReferralNFA present");
+    assert_eq!(field.column, "PrimaryNeedCode", "the field's other keys stay");
 }

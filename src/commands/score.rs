@@ -59,10 +59,9 @@ fn check_min_score(min: Option<f64>) -> Result<(), Diagnostic> {
     }
 }
 
-/// The `[score]` definition: the user's keys merged table by table over the built-in ones.
+/// The `[score]` definition (the settings already hold the user's keys merged over the built-in ones).
 fn definition(config: &Config) -> Result<ScoreConfig, Diagnostic> {
-    let merged = cinlint_score::merge_over_defaults(&Config::defaults().score, &config.score);
-    ScoreConfig::from_table(&merged).map_err(|e| {
+    ScoreConfig::from_table(&config.score).map_err(|e| {
         miette::miette!(
             code = "cinlint::config::score",
             help = "The score's definition is the [score] section of rules/cinlint.toml; docs/completeness-score.md describes each key.",

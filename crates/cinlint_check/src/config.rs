@@ -2,8 +2,9 @@
 //! completeness score's weights, and an export's column mapping.
 //!
 //! The defaults are one documented file, `rules/cinlint.toml`, embedded in the binary. A user's
-//! `cinlint.toml` overrides any of its values; a key the defaults do not have is a mistake and is
-//! reported with its place in the file.
+//! `cinlint.toml` overrides any of its values (see [`Config::overridden_by`] for how each section
+//! merges); a check setting the defaults do not have is a mistake and is reported with its place
+//! in the file.
 
 use crate::rule::Rule;
 use cinlint_model::Severity;
@@ -43,7 +44,8 @@ pub struct CheckSettings {
 pub struct Config {
     /// `[checks.CODE]` sections.
     pub checks: BTreeMap<String, CheckSettings>,
-    /// `[score]`, read by the completeness score.
+    /// `[score]`, read by the completeness score. After [`Config::overridden_by`] it is the
+    /// whole definition: the user's keys merged over the built-in ones.
     pub score: toml::Table,
     /// `[mapping]`, read by the export reader for non-SSD layouts.
     pub mapping: Option<toml::Table>,
@@ -98,7 +100,14 @@ impl Config {
         Ok(config)
     }
 
-    /// These defaults overridden by `user`; every key `user` sets must exist in the defaults.
+    /// These defaults overridden by `user`, each section at its own depth:
+    /// - `[checks.CODE]`: key by key (`severity` and each parameter); every check and key `user`
+    ///   sets must exist in the defaults, with a value of the default's type;
+    /// - `[score]`: merged deep (`merge_deep`): a table key by key, recursively, while an array,
+    ///   a scalar or a field's `applies_when` condition replaces the default whole; new keys (a
+    ///   field, a module, a profile) are added, and the score definition validates the result;
+    /// - `[mapping]`: replaced whole (a mapping describes one export layout; mappings are never
+    ///   merged, docs/export-mapping.md).
     pub fn overridden_by(&self, user: &Config) -> Result<Config, ConfigError> {
         let (file, text) = user.source.clone().unwrap_or_default();
         let mut merged = self.clone();
@@ -140,9 +149,7 @@ impl Config {
                 base.params.insert(name.clone(), value.clone());
             }
         }
-        for (key, value) in &user.score {
-            merged.score.insert(key.clone(), value.clone());
-        }
+        merge_deep(&mut merged.score, &user.score);
         if user.mapping.is_some() {
             merged.mapping = user.mapping.clone();
         }
@@ -164,6 +171,25 @@ impl Config {
             })?);
         }
         Ok(rule)
+    }
+}
+
+/// Keys whose table is one value rather than a section of settings, so a user's table replaces
+/// the default's whole: a score field's `applies_when` is one condition (`{ present = "COL" }`,
+/// `{ not = C }`, …), and merging two would give a condition with two operators.
+const WHOLE_TABLES: &[&str] = &["applies_when"];
+
+/// `over` merged into `base`: where both hold a table under a key (not one of [`WHOLE_TABLES`]),
+/// the two merge key by key, recursively; any other value of `over` (an array, a scalar, a table
+/// over a value that is not one) replaces `base`'s whole. Keys only `over` has are added.
+fn merge_deep(base: &mut toml::Table, over: &toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(key), value) {
+            (Some(toml::Value::Table(base)), toml::Value::Table(over)) if !WHOLE_TABLES.contains(&key.as_str()) => merge_deep(base, over),
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
     }
 }
 
@@ -282,6 +308,31 @@ mod tests {
         let merged = defaults.overridden_by(&user).unwrap();
         assert_eq!(merged.checks["REV001"].params["review_interval_weeks"].as_integer(), Some(6));
         assert_eq!(merged.checks["REV001"].severity, Some(Severity::Query));
+    }
+
+    #[test]
+    fn a_nested_score_override_keeps_the_sibling_defaults() {
+        let defaults = Config::defaults();
+        let text = "[score.fields.sex]\nweight = 2\n[score.profiles]\ncensus = [\"child\"]\n";
+        let merged = defaults.overridden_by(&Config::parse("cinlint.toml", text).unwrap()).unwrap();
+        let at = |config: &Config, path: &str| path.split('.').fold(toml::Value::Table(config.score.clone()), |v, k| v[k].clone());
+        assert_eq!(at(&merged, "fields.sex.weight").as_integer(), Some(2));
+        for sibling in ["fields.sex.column", "fields.sex.unknown", "fields.ethnicity", "modules", "unknown_credit", "profiles.extended"] {
+            assert_eq!(at(&merged, sibling), at(&defaults, sibling), "{sibling} keeps its default");
+        }
+        assert_eq!(at(&merged, "profiles.census"), toml::Value::Array(vec!["child".into()]), "an array is replaced whole");
+    }
+
+    #[test]
+    fn a_condition_and_a_mapping_are_replaced_whole() {
+        let defaults = Config::defaults();
+        let text = "[score.fields.primary_need]\napplies_when = { present = \"ReferralNFA\" }\n[mapping.ssd_person]\nfile = \"children.csv\"\n";
+        let merged = defaults.overridden_by(&Config::parse("cinlint.toml", text).unwrap()).unwrap();
+        let field = merged.score["fields"]["primary_need"].as_table().unwrap();
+        let condition: toml::Table = toml::from_str("present = \"ReferralNFA\"").unwrap();
+        assert_eq!(field["applies_when"], toml::Value::Table(condition), "not merged with the default `not` condition");
+        assert_eq!(field["title"], defaults.score["fields"]["primary_need"]["title"]);
+        assert_eq!(merged.mapping.unwrap()["ssd_person"]["file"].as_str(), Some("children.csv"));
     }
 
     #[test]

@@ -54,3 +54,18 @@ fn every_example_behaves_as_documented() {
     println!("{checked} examples checked");
     assert!(failures.is_empty(), "{} example(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// A plan naming another child's referral is reported without that child's identifier
+/// (children's data is sensitive: a finding names only what the reader needs to fix it).
+#[test]
+fn pln004_does_not_name_the_other_child() {
+    let book = RuleBook::embedded().expect("rule files load");
+    let engine = Engine::new().expect("engine");
+    let rule = book.families.iter().find(|r| r.code == "PLN004").expect("PLN004");
+    let example = rule.examples.iter().find(|e| e.kind == ExampleKind::Invalid).expect("an invalid example");
+    let year = example_year(rule, *book.pack_years().last().expect("a pack"));
+    let findings = run_example(&engine, rule, example, year).expect("the example runs");
+    let p3 = findings.iter().find(|f| f.child.as_deref() == Some("P3")).expect("P3's plan names P4's referral");
+    assert!(p3.message.ends_with("(referral R4B is another child's referral)"), "{}", p3.message);
+    assert!(findings.iter().all(|f| !f.message.contains("P4")), "{findings:?}");
+}

@@ -134,8 +134,8 @@ fn show_value(v: &toml::Value) -> String {
 }
 
 impl ScoreConfig {
-    /// Parses and validates a `[score]` table (already merged over the defaults, see
-    /// [`merge_over_defaults`]).
+    /// Parses and validates a `[score]` table: the whole definition, i.e. a user's keys already
+    /// merged over the built-in ones (`cinlint_check::config::Config::overridden_by`).
     pub fn from_table(table: &toml::Table) -> Result<ScoreConfig, ScoreError> {
         let score = Key::root();
         score.only(table, &["unknown_credit", "profiles", "modules", "fields"])?;
@@ -210,31 +210,6 @@ impl ScoreConfig {
     pub(crate) fn needs_period(modules: &[&ModuleDef]) -> bool {
         modules.iter().flat_map(|m| &m.fields).any(|f| f.applies_when.as_ref().is_some_and(Condition::uses_period))
     }
-}
-
-/// `merged` (the defaults with a user's top-level `[score]` keys replaced) merged over
-/// `defaults` section by section, so that a user's `[score.fields.sex] weight = 2` changes that
-/// one key instead of replacing every field. A field's or module's own keys are replaced whole
-/// (an `applies_when` condition, an `unknown` list, a `fields` list), as are `unknown_credit`
-/// and each profile.
-pub fn merge_over_defaults(defaults: &toml::Table, merged: &toml::Table) -> toml::Table {
-    merge(defaults, merged, 2)
-}
-
-fn merge(defaults: &toml::Table, over: &toml::Table, depth: u32) -> toml::Table {
-    let mut out = defaults.clone();
-    for (key, value) in over {
-        match (out.get_mut(key), value) {
-            (Some(toml::Value::Table(base)), toml::Value::Table(over)) if depth > 0 => {
-                let deep = merge(base, over, depth - 1);
-                *base = deep;
-            }
-            _ => {
-                out.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    out
 }
 
 fn parse_field(key: &Key, id: &str, field: &toml::Table) -> Result<FieldDef, ScoreError> {

@@ -9,7 +9,7 @@ pub mod config;
 pub mod report;
 
 pub use compute::{score, score_with_child_detail};
-pub use config::{merge_over_defaults, Condition, FieldDef, ModuleDef, ScoreConfig, UnknownValue};
+pub use config::{Condition, FieldDef, ModuleDef, ScoreConfig, UnknownValue};
 pub use report::{ChildDistribution, FieldScore, ModuleScore, Report, Status};
 
 /// At most this many least-complete children are listed (identifiers are sensitive).
