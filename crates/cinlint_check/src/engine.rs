@@ -7,7 +7,7 @@ use crate::selection::Selection;
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use chrono::NaiveDate;
-use cinlint_ingest::tables::CensusData;
+use cinlint_ingest::tables::{CensusData, InputKind};
 use cinlint_ingest::values::date_to_days;
 use cinlint_model::calendar::period_start_for;
 use cinlint_model::Finding;
@@ -247,7 +247,10 @@ fn skipped_finding(pack: &Pack, code: &str, tables: &[&'static str], data: &Cens
         .iter()
         .map(|t| cinlint_model::schema::export_table(t).map_or(t.to_string(), |d| format!("{t} ({})", d.element)))
         .collect();
-    let kind = if data.not_supplied.is_empty() && tables.iter().all(|t| data.table(t).is_none()) { "a census XML does not hold" } else { "the export does not supply" };
+    let kind = match data.input.kind {
+        InputKind::CensusXml => "a census XML does not hold",
+        InputKind::Export => "the export does not supply",
+    };
     Finding {
         code: code.to_string(),
         severity: cinlint_model::Severity::Info,

@@ -51,8 +51,18 @@ impl TableData {
 #[derive(Debug, Clone)]
 pub struct InputSummary {
     pub path: String,
+    pub kind: InputKind,
     pub bytes: u64,
     pub checksum: Checksum,
+}
+
+/// What kind of input the tables were read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A DfE census return (XML).
+    CensusXml,
+    /// An LA case-management export (SSD folder or workbook, or a mapped layout).
+    Export,
 }
 
 /// The input's SHA-256 (over its files' bytes, in order), computed when first asked for: only a

@@ -7,7 +7,7 @@
 use crate::error::IngestError;
 use crate::reader_findings::{self as rf};
 use crate::source::{Pos, SourceFile, SourceMap};
-use crate::tables::{census_builders, CensusData, Checksum, InputSummary, PendingFinding, TableBuilder};
+use crate::tables::{census_builders, CensusData, Checksum, InputKind, InputSummary, PendingFinding, TableBuilder};
 use cinlint_model::schema::{self, TableDef};
 use cinlint_model::Severity;
 use quick_xml::events::Event;
@@ -55,7 +55,7 @@ pub fn read_census_xml_bytes_split_from(name: &str, bytes: Vec<u8>, parallel_min
             parser.into_parts(true)
         }
     };
-    let input = InputSummary { path: name.to_string(), bytes: bytes.len() as u64, checksum: Checksum::of(vec![bytes.clone()]) };
+    let input = InputSummary { path: name.to_string(), kind: InputKind::CensusXml, bytes: bytes.len() as u64, checksum: Checksum::of(vec![bytes.clone()]) };
     Ok(parts.into_data(sources, input))
 }
 

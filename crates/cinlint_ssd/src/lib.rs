@@ -323,7 +323,12 @@ fn finish(
             last_31_march(extract)
         }
     };
-    let input = InputSummary { path: path.display().to_string(), bytes: total_bytes, checksum: cinlint_ingest::tables::Checksum::known(sha256) };
+    let input = InputSummary {
+        path: path.display().to_string(),
+        kind: cinlint_ingest::tables::InputKind::Export,
+        bytes: total_bytes,
+        checksum: cinlint_ingest::tables::Checksum::known(sha256),
+    };
     Ok(map::build(&export, reference, options, sources, findings, input))
 }
 
