@@ -1,5 +1,6 @@
 //! Ingest: census XML (and later LA exports) into typed, located Arrow tables, and a Parquet dataset.
 
+pub mod columns;
 pub mod dataset;
 pub mod error;
 pub mod reader_findings;

@@ -10,8 +10,9 @@ pub fn date_to_days(date: NaiveDate) -> i32 {
     date.num_days_from_ce() - UNIX_EPOCH_CE_DAYS
 }
 
+/// The date `days` after 1970-01-01; `None` outside chrono's calendar (never an overflow).
 pub fn days_to_date(days: i32) -> Option<NaiveDate> {
-    NaiveDate::from_num_days_from_ce_opt(days + UNIX_EPOCH_CE_DAYS)
+    NaiveDate::from_num_days_from_ce_opt(days.checked_add(UNIX_EPOCH_CE_DAYS)?)
 }
 
 /// `text` without surrounding white space; as `str::trim`, with a fast path for the usual value
@@ -57,6 +58,13 @@ pub fn parse_int(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_outside_the_calendar_are_none() {
+        assert_eq!(days_to_date(i32::MAX), None);
+        assert_eq!(days_to_date(i32::MIN), None);
+        assert_eq!(days_to_date(0), NaiveDate::from_ymd_opt(1970, 1, 1));
+    }
 
     #[test]
     fn trimming() {

@@ -16,10 +16,12 @@
 //! numbers them back from that order. Export-only tables are not part of the census and are not
 //! written.
 
+use crate::columns::Column;
 use crate::tables::{CensusData, TableData};
-use crate::values::days_to_date;
-use arrow::array::{Array, BooleanArray, Date32Array, Int32Array, Int64Array, StringArray, UInt32Array};
-use cinlint_model::schema::{self, raw_name, ColumnKind, TableDef, TABLES};
+use arrow::array::{AsArray, Int32Array, UInt32Array};
+use arrow::datatypes::UInt32Type;
+use cinlint_model::schema::{self, ColumnKind, TableDef, TABLES};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -106,49 +108,27 @@ type ParentKey = (u32, [i32; 2]);
 /// A table's row indexes by the parent row they nest under.
 type Groups = HashMap<ParentKey, Vec<usize>>;
 
-/// One column of a table, typed, with its `_raw` companion.
-enum Column<'a> {
-    Text(&'a StringArray),
-    Date(&'a Date32Array, Option<&'a StringArray>),
-    Bool(&'a BooleanArray, Option<&'a StringArray>),
-    Int(&'a Int64Array, Option<&'a StringArray>),
-    Ordinal(&'a Int32Array),
-    /// Not in the batch: every value absent.
-    Missing,
-}
-
-impl Column<'_> {
-    fn value(&self, row: usize) -> Option<String> {
-        fn raw(raw: Option<&StringArray>, row: usize) -> Option<String> {
-            raw.filter(|r| r.is_valid(row)).map(|r| r.value(row).to_string())
-        }
-        match self {
-            Column::Text(a) => a.is_valid(row).then(|| a.value(row).to_string()),
-            Column::Date(a, _) if a.is_valid(row) => days_to_date(a.value(row)).map(|d| d.format("%Y-%m-%d").to_string()),
-            Column::Bool(a, _) if a.is_valid(row) => Some(if a.value(row) { "true" } else { "false" }.to_string()),
-            Column::Int(a, _) if a.is_valid(row) => Some(a.value(row).to_string()),
-            Column::Date(_, r) | Column::Bool(_, r) | Column::Int(_, r) => raw(*r, row),
-            Column::Ordinal(a) => a.is_valid(row).then(|| a.value(row).to_string()),
-            Column::Missing => None,
-        }
-    }
-}
-
 /// A census table ready to write: typed columns and its rows grouped under their parents.
 struct Table<'a> {
     def: &'static TableDef,
     rows: usize,
     child_keys: Option<&'a UInt32Array>,
     keys: Vec<&'a Int32Array>,
-    columns: Vec<Column<'a>>,
+    /// The data columns in schema order; `None` for one the batch does not have (every value
+    /// absent).
+    columns: Vec<Option<Column<'a>>>,
 }
 
-fn typed<'a, T: 'static>(data: &'a TableData, name: &str) -> io::Result<Option<&'a T>> {
-    match data.batch.column_by_name(name) {
-        None => Ok(None),
-        Some(c) => c.as_any().downcast_ref::<T>().map(Some).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidData, format!("{}.{name} does not have the canonical type", data.def.name))
-        }),
+fn not_canonical(table: &TableDef, column: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("{}.{column} does not have the canonical type", table.name))
+}
+
+/// The column `name` of `data`, which must be of the canonical type for `kind`; `None` when the
+/// batch does not have it.
+fn canonical_column<'a>(data: &'a TableData, name: &str, kind: ColumnKind) -> io::Result<Option<Column<'a>>> {
+    match Column::of(&data.batch, name).map_err(|e| not_canonical(data.def, &e.column))? {
+        Some(column) if column.kind() != kind => Err(not_canonical(data.def, name)),
+        column => Ok(column),
     }
 }
 
@@ -159,24 +139,22 @@ impl<'a> Table<'a> {
         };
         let mut keys = Vec::with_capacity(def.keys.len());
         for key in def.keys {
-            keys.push(typed::<Int32Array>(data, key.name)?.ok_or_else(|| {
-                io::Error::new(io::ErrorKind::InvalidData, format!("{} has no key column {}", def.name, key.name))
-            })?);
-        }
-        let mut columns = Vec::with_capacity(def.columns.len());
-        for column in def.columns {
-            let raw = || typed::<StringArray>(data, &raw_name(column.name));
-            let typed_column = match column.kind {
-                ColumnKind::Text => typed::<StringArray>(data, column.name)?.map(Column::Text),
-                ColumnKind::Date => typed::<Date32Array>(data, column.name)?.map(|a| (a, raw())).map(|(a, r)| r.map(|r| Column::Date(a, r))).transpose()?,
-                ColumnKind::Bool => typed::<BooleanArray>(data, column.name)?.map(|a| (a, raw())).map(|(a, r)| r.map(|r| Column::Bool(a, r))).transpose()?,
-                ColumnKind::Int => typed::<Int64Array>(data, column.name)?.map(|a| (a, raw())).map(|(a, r)| r.map(|r| Column::Int(a, r))).transpose()?,
-                ColumnKind::Ordinal => typed::<Int32Array>(data, column.name)?.map(Column::Ordinal),
+            let Some(Column::Ordinal(column)) = canonical_column(data, key.name, ColumnKind::Ordinal)? else {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{} has no key column {}", def.name, key.name)));
             };
-            columns.push(typed_column.unwrap_or(Column::Missing));
+            keys.push(column);
         }
-        let child_keys = if def.is_child_table() { typed::<UInt32Array>(data, schema::CHILD_KEY)? } else { None };
+        let columns = def.columns.iter().map(|c| canonical_column(data, c.name, c.kind)).collect::<io::Result<_>>()?;
+        let child_keys = match data.batch.column_by_name(schema::CHILD_KEY) {
+            Some(c) if def.is_child_table() => Some(c.as_primitive_opt::<UInt32Type>().ok_or_else(|| not_canonical(data.def, schema::CHILD_KEY))?),
+            _ => None,
+        };
         Ok(Table { def, rows: data.batch.num_rows(), child_keys, keys, columns })
+    }
+
+    /// The row's value in data column `column`, as the return writes it.
+    fn value(&self, column: usize, row: usize) -> Option<Cow<'a, str>> {
+        self.columns.get(column)?.as_ref()?.census_text(row)
     }
 
     fn child_key(&self, row: usize) -> u32 {
@@ -241,8 +219,8 @@ impl<W: Write> Writer<'_, W> {
         let header = &self.tables[table_index(&schema::HEADER)];
         let fill = |name: &str| options.fill_header.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
         let value = |name: &str| {
-            let from_data = (header.rows > 0).then(|| header.def.column_index(name).and_then(|i| header.columns.get(i)?.value(0))).flatten();
-            from_data.or_else(|| fill(name))
+            let from_data = (header.rows > 0).then(|| header.def.column_index(name).and_then(|i| header.value(i, 0))).flatten();
+            from_data.map(Cow::into_owned).or_else(|| fill(name))
         };
         self.out.write_all(b"  <Header>\n")?;
         for (group, columns) in HEADER_GROUPS {
@@ -297,7 +275,7 @@ impl<W: Write> Writer<'_, W> {
         if let Some(list) = node.list {
             writeln!(self.out, "{pad}<{list}>")?;
             for &row in rows {
-                let value = table.columns.first().and_then(|c| c.value(row)).unwrap_or_default();
+                let value = table.value(0, row).unwrap_or_default();
                 self.value(indent + 2, node.def.element, &value)?;
             }
             return writeln!(self.out, "{pad}</{list}>");
@@ -306,11 +284,11 @@ impl<W: Write> Writer<'_, W> {
             writeln!(self.out, "{pad}<{}>", node.def.element)?;
             let parent = (table.child_key(row), table.key(row));
             let mut children = node.children.iter().peekable();
-            for (column, def) in table.columns.iter().zip(node.def.columns) {
+            for (column, def) in node.def.columns.iter().enumerate() {
                 while let Some((_, child)) = children.next_if(|(before, _)| *before == Some(def.name)) {
                     self.nested(child, parent, indent + 2)?;
                 }
-                if let Some(value) = column.value(row) {
+                if let Some(value) = table.value(column, row) {
                     self.value(indent + 2, def.name, &value)?;
                 }
             }

@@ -3,8 +3,9 @@
 use crate::config::{Condition, FieldDef, Format, ScoreConfig};
 use crate::report::{ChildDistribution, FieldScore, ModuleScore, Report, Status};
 use crate::ScoreError;
-use arrow::array::{Array, AsArray, BooleanArray, Date32Array, Int32Array, Int64Array, RecordBatch, StringArray, UInt32Array};
-use arrow::datatypes::{DataType, Date32Type, Int32Type, Int64Type, UInt32Type};
+use arrow::array::{Array, AsArray, Date32Array, Int32Array, RecordBatch, UInt32Array};
+use arrow::datatypes::{Int32Type, UInt32Type};
+use cinlint_ingest::columns::Column;
 use cinlint_ingest::CensusData;
 use cinlint_model::code_lists::upn_check_letter;
 use cinlint_model::schema::{self, TableDef};
@@ -19,86 +20,43 @@ enum Count {
     Valid,
 }
 
-/// A column of a canonical table, with its `_raw` companion when it has one.
-enum Values<'a> {
-    Text(&'a StringArray),
-    Date(&'a Date32Array, Option<&'a StringArray>),
-    Bool(&'a BooleanArray, Option<&'a StringArray>),
-    Int(&'a Int64Array, Option<&'a StringArray>),
-    Ordinal(&'a Int32Array),
+/// The column `column` of `table`, which the scored data must have.
+fn column_of<'a>(batch: &'a RecordBatch, table: &TableDef, column: &str) -> Result<Column<'a>, ScoreError> {
+    match Column::of(batch, column) {
+        Ok(Some(values)) => Ok(values),
+        Ok(None) => Err(ScoreError::Input(format!("table `{}` has no column `{column}`", table.name))),
+        Err(e) => Err(ScoreError::Input(format!("`{}.{}` has an unexpected type {}", table.name, e.column, e.data_type))),
+    }
 }
 
-impl<'a> Values<'a> {
-    fn of(batch: &'a RecordBatch, table: &TableDef, column: &str) -> Result<Values<'a>, ScoreError> {
-        let missing = || ScoreError::Input(format!("table `{}` has no column `{column}`", table.name));
-        let array = batch.column_by_name(column).ok_or_else(missing)?;
-        let raw = batch.column_by_name(&schema::raw_name(column)).and_then(|r| r.as_string_opt::<i32>());
-        Ok(match array.data_type() {
-            DataType::Utf8 => Values::Text(array.as_string::<i32>()),
-            DataType::Date32 => Values::Date(array.as_primitive::<Date32Type>(), raw),
-            DataType::Boolean => Values::Bool(array.as_boolean(), raw),
-            DataType::Int64 => Values::Int(array.as_primitive::<Int64Type>(), raw),
-            DataType::Int32 => Values::Ordinal(array.as_primitive::<Int32Type>()),
-            other => return Err(ScoreError::Input(format!("`{}.{column}` has an unexpected type {other}", table.name))),
-        })
-    }
+/// Text, when the column is text and holds something other than blanks.
+fn nonblank_text<'a>(values: &Column<'a>, i: usize) -> Option<&'a str> {
+    values.text(i).filter(|t| !t.trim().is_empty())
+}
 
-    /// Text, when the column is text and holds something other than blanks.
-    fn text(&self, i: usize) -> Option<&'a str> {
-        match self {
-            Values::Text(a) if a.is_valid(i) => Some(a.value(i)).filter(|t| !t.trim().is_empty()),
-            _ => None,
-        }
+/// Whether the row holds something: text other than blanks, a value, or text that did not parse.
+fn present(values: &Column<'_>, i: usize) -> bool {
+    match values {
+        Column::Text(_) => nonblank_text(values, i).is_some(),
+        _ => values.has_value_or_unparsed(i),
     }
+}
 
-    /// Whether the row holds something: a value, or text that did not parse.
-    fn present(&self, i: usize) -> bool {
-        let raw = |r: &Option<&StringArray>| r.is_some_and(|r| r.is_valid(i));
-        match self {
-            Values::Text(_) => self.text(i).is_some(),
-            Values::Date(a, r) => a.is_valid(i) || raw(r),
-            Values::Bool(a, r) => a.is_valid(i) || raw(r),
-            Values::Int(a, r) => a.is_valid(i) || raw(r),
-            Values::Ordinal(a) => a.is_valid(i),
-        }
-    }
-
-    /// Whether the typed value is null but text was written (did not parse).
-    fn unparsed(&self, i: usize) -> bool {
-        match self {
-            Values::Date(a, Some(r)) => a.is_null(i) && r.is_valid(i),
-            Values::Bool(a, Some(r)) => a.is_null(i) && r.is_valid(i),
-            Values::Int(a, Some(r)) => a.is_null(i) && r.is_valid(i),
-            _ => false,
-        }
-    }
-
-    fn typed_valid(&self, i: usize) -> bool {
-        match self {
-            Values::Text(_) => false,
-            Values::Date(a, _) => a.is_valid(i),
-            Values::Bool(a, _) => a.is_valid(i),
-            Values::Int(a, _) => a.is_valid(i),
-            Values::Ordinal(a) => a.is_valid(i),
-        }
-    }
-
-    fn equals(&self, i: usize, value: &toml::Value) -> bool {
-        match (self, value) {
-            (Values::Text(_), toml::Value::String(s)) => self.text(i) == Some(s.as_str()),
-            (Values::Bool(a, _), toml::Value::Boolean(b)) => a.is_valid(i) && a.value(i) == *b,
-            (Values::Int(a, _), toml::Value::Integer(n)) => a.is_valid(i) && a.value(i) == *n,
-            (Values::Ordinal(a), toml::Value::Integer(n)) => a.is_valid(i) && i64::from(a.value(i)) == *n,
-            _ => false,
-        }
+fn equals(values: &Column<'_>, i: usize, value: &toml::Value) -> bool {
+    match (values, value) {
+        (Column::Text(_), toml::Value::String(s)) => nonblank_text(values, i) == Some(s.as_str()),
+        (Column::Bool(a, _), toml::Value::Boolean(b)) => a.is_valid(i) && a.value(i) == *b,
+        (Column::Int(a, _), toml::Value::Integer(n)) => a.is_valid(i) && a.value(i) == *n,
+        (Column::Ordinal(a), toml::Value::Integer(n)) => a.is_valid(i) && i64::from(a.value(i)) == *n,
+        _ => false,
     }
 }
 
 /// A condition with its columns resolved.
 enum Test<'a> {
-    Present(Values<'a>),
-    Blank(Values<'a>),
-    Equals(Values<'a>, toml::Value),
+    Present(Column<'a>),
+    Blank(Column<'a>),
+    Equals(Column<'a>, toml::Value),
     InPeriod(&'a Date32Array, i32, i32),
     ChildHas(&'a UInt32Array, HashSet<u32>),
     Not(Box<Test<'a>>),
@@ -109,9 +67,9 @@ enum Test<'a> {
 impl Test<'_> {
     fn holds(&self, i: usize) -> bool {
         match self {
-            Test::Present(v) => v.present(i),
-            Test::Blank(v) => !v.present(i),
-            Test::Equals(v, value) => v.equals(i, value),
+            Test::Present(v) => present(v, i),
+            Test::Blank(v) => !present(v, i),
+            Test::Equals(v, value) => equals(v, i, value),
             Test::InPeriod(a, from, to) => a.is_valid(i) && (*from..=*to).contains(&a.value(i)),
             Test::ChildHas(keys, set) => set.contains(&keys.value(i)),
             Test::Not(t) => !t.holds(i),
@@ -126,12 +84,12 @@ type Period = Option<(i32, i32)>;
 
 fn compile<'a>(cond: &Condition, data: &'a CensusData, table: &TableDef, batch: &'a RecordBatch, period: Period) -> Result<Test<'a>, ScoreError> {
     Ok(match cond {
-        Condition::Present(c) => Test::Present(Values::of(batch, table, c)?),
-        Condition::Blank(c) => Test::Blank(Values::of(batch, table, c)?),
-        Condition::Equals(c, v) => Test::Equals(Values::of(batch, table, c)?, v.clone()),
+        Condition::Present(c) => Test::Present(column_of(batch, table, c)?),
+        Condition::Blank(c) => Test::Blank(column_of(batch, table, c)?),
+        Condition::Equals(c, v) => Test::Equals(column_of(batch, table, c)?, v.clone()),
         Condition::InPeriod(c) => {
             let (from, to) = period.ok_or(ScoreError::NoReferenceDate)?;
-            let Values::Date(a, _) = Values::of(batch, table, c)? else {
+            let Column::Date(a, _) = column_of(batch, table, c)? else {
                 return Err(ScoreError::Input(format!("`{}.{c}` is not a date column", table.name)));
             };
             Test::InPeriod(a, from, to)
@@ -186,18 +144,15 @@ impl<'a> Judge<'a> {
         }
     }
 
-    fn row(&self, values: &Values<'_>, unknown_column: Option<&Values<'_>>, i: usize) -> Count {
-        let own = if let Some(text) = values.text(i) {
-            self.text(text)
-        } else if values.typed_valid(i) {
-            Count::Valid
-        } else if values.unparsed(i) {
-            Count::Invalid
-        } else {
-            Count::Blank
+    fn row(&self, values: &Column<'_>, unknown_column: Option<&Column<'_>>, i: usize) -> Count {
+        let own = match values {
+            Column::Text(_) => nonblank_text(values, i).map_or(Count::Blank, |text| self.text(text)),
+            _ if values.has_value(i) => Count::Valid,
+            _ if values.unparsed(i).is_some() => Count::Invalid,
+            _ => Count::Blank,
         };
         match (own, unknown_column) {
-            (Count::Blank, Some(reasons)) => match reasons.text(i) {
+            (Count::Blank, Some(reasons)) => match nonblank_text(reasons, i) {
                 None => Count::Blank,
                 Some(r) if self.unknown.contains(r) => Count::Unknown,
                 Some(_) => Count::Invalid,
@@ -360,8 +315,8 @@ fn count_field(
             let names: Vec<&str> = def.keys.iter().map(|k| k.name).collect();
             let their_keys = child_keys(&t.batch, def)?;
             let their_ordinals = ordinals(&t.batch, def, &names)?;
-            let values = Values::of(&t.batch, def, &field.column)?;
-            let reasons = field.unknown_column.as_ref().map(|c| Values::of(&t.batch, def, c)).transpose()?;
+            let values = column_of(&t.batch, def, &field.column)?;
+            let reasons = field.unknown_column.as_ref().map(|c| column_of(&t.batch, def, c)).transpose()?;
             let mut best = Best::new(names.is_empty(), per_child.len());
             for i in 0..t.batch.num_rows() {
                 let key = (their_keys.value(i), ordinal(&their_ordinals, 0, i), ordinal(&their_ordinals, 1, i));
@@ -376,8 +331,8 @@ fn count_field(
     };
     let own = match field.from {
         None => Some((
-            Values::of(batch, field.table, &field.column)?,
-            field.unknown_column.as_ref().map(|c| Values::of(batch, field.table, c)).transpose()?,
+            column_of(batch, field.table, &field.column)?,
+            field.unknown_column.as_ref().map(|c| column_of(batch, field.table, c)).transpose()?,
         )),
         Some(_) => None,
     };
