@@ -9,6 +9,7 @@
 //! An export in another layout is read through a [`mapping::Mapping`] ([`read_export_mapped`]),
 //! which renames its files, sheets, columns and values into SSD terms before the SSD reader.
 
+mod fast_hash;
 pub mod findings;
 mod map;
 pub mod mapping;
@@ -206,7 +207,7 @@ fn read_files(
     let mut tables: Tables = HashMap::new();
     let mut supplied_from: HashMap<&'static str, String> = HashMap::new();
     let mut mapped: Vec<&'static str> = Vec::new();
-    let mut hasher = Sha256::new();
+    let mut hashed: Vec<(String, std::sync::Arc<[u8]>)> = Vec::new();
     let mut total_bytes = 0u64;
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).filter(|n| !n.eq_ignore_ascii_case(MAPPING_FILE)).collect();
     let mut jobs = Vec::new();
@@ -238,8 +239,6 @@ fn read_files(
             }
             supplied_from.insert(spec.name, name.clone());
         }
-        hasher.update(name.as_bytes());
-        hasher.update(&bytes);
         total_bytes += bytes.len() as u64;
         for (spec, table_mapping) in &targets {
             if mapping.is_some() && table_mapping.is_some() {
@@ -248,14 +247,22 @@ fn read_files(
         }
         let bytes: std::sync::Arc<[u8]> = std::sync::Arc::from(bytes);
         let file = sources.add(SourceFile::text(&display, bytes.clone()));
+        hashed.push((name.clone(), bytes.clone()));
         jobs.push(Job { display, name, bytes, file, targets });
     }
-    // The files are parsed and built on every core; their findings and errors are then taken in
-    // file order, so the result is the same as reading them one after another.
+    // The files are parsed and built on every core, each core taking the largest file left (so
+    // no core is left with a large file at the end); their findings and errors are then taken
+    // in file order, so the result is the same as reading them one after another.
     let sources_read: &SourceMap = sources;
-    let built: Vec<Result<(Vec<(&'static str, read::RawTable)>, Findings), ExportError>> =
-        jobs.into_par_iter().map(|job| build_file(job, mapping, sources_read)).collect();
-    for result in built {
+    let mut jobs: Vec<(usize, Job<'_>)> = jobs.into_iter().enumerate().collect();
+    jobs.sort_by_key(|(_, job)| std::cmp::Reverse(job.bytes.len()));
+    let build_all = || -> Vec<(usize, Result<(Vec<(&'static str, read::RawTable)>, Findings), ExportError>)> {
+        jobs.into_iter().par_bridge().map(|(order, job)| (order, build_file(job, mapping, sources_read))).collect()
+    };
+    // The export's digest is taken meanwhile.
+    let (sha256, mut built) = rayon::join(|| sha256_of(&hashed), build_all);
+    built.sort_by_key(|(order, _)| *order);
+    for (_, result) in built {
         let (file_tables, file_findings) = result?;
         findings.items.extend(file_findings.items);
         tables.extend(file_tables);
@@ -265,7 +272,17 @@ fn read_files(
             return Err(m.not_found(missing, mapping::Form::Folder, &path.display().to_string(), &names).into());
         }
     }
-    Ok((tables, total_bytes, format!("{:x}", hasher.finalize())))
+    Ok((tables, total_bytes, sha256))
+}
+
+/// The SHA-256 of the table files' names and contents, in file order.
+fn sha256_of(files: &[(String, std::sync::Arc<[u8]>)]) -> String {
+    let mut hasher = Sha256::new();
+    for (name, bytes) in files {
+        hasher.update(name.as_bytes());
+        hasher.update(bytes);
+    }
+    format!("{:x}", hasher.finalize())
 }
 
 /// Reads an export given as in-memory `<table>.csv` files (rule examples, tests); `path` names
@@ -311,7 +328,6 @@ fn finish(
         );
     }
     let export = Export { tables };
-    check_foreign_keys(&export, &mut findings);
 
     let reference = match options.reference_date {
         Some(r) => r,
@@ -329,7 +345,15 @@ fn finish(
         bytes: total_bytes,
         checksum: cinlint_ingest::tables::Checksum::known(sha256),
     };
-    Ok(map::build(&export, reference, options, sources, findings, input))
+    // The foreign keys are checked while the census is built; their findings follow the
+    // reading's and precede the mapping's, as when checked first.
+    let (foreign_keys, mut data) =
+        rayon::join(|| foreign_key_findings(&export), || map::build(&export, reference, options, sources, Findings::default(), input));
+    findings.items.extend(foreign_keys.items);
+    data.reader_findings.splice(0..0, map::without_child(findings));
+    // Freeing the export's cells takes a while and nothing waits for it.
+    std::thread::spawn(move || drop(export));
+    Ok(data)
 }
 
 /// Foreign keys checked when both tables are supplied (a dangling key is a warning).
@@ -353,27 +377,38 @@ const FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("ssd_cp_plans", "cppl_person_id", "ssd_person", "pers_person_id"),
 ];
 
-fn check_foreign_keys(export: &Export, findings: &mut Findings) {
-    for (table, column, target, target_column) in FOREIGN_KEYS {
-        let (Some(from), Some(to)) = (export.table(table), export.table(target)) else { continue };
-        let keys: std::collections::HashSet<&str> = to.recs().filter_map(|r| r.s(target_column)).collect();
-        for rec in from.recs() {
-            if let Some(value) = rec.s(column) {
-                if !keys.contains(value) {
-                    findings.push(
-                        findings::UNLINKED,
-                        Severity::Warning,
-                        format!("{table}.{column}: `{}` is not a {target_column} in {target}", values::shorten(value)),
-                        "Export the record it refers to, or correct the id.",
-                        rec.pos(column),
-                        from.spec.name,
-                        Some(from.spec.columns[from.spec.index(column)].name),
-                        None,
-                    );
-                }
-            }
+/// Checks the foreign keys on every core; the findings are in [`FOREIGN_KEYS`] order.
+fn foreign_key_findings(export: &Export) -> Findings {
+    let checked: Vec<Findings> = FOREIGN_KEYS.par_iter().with_max_len(1).map(|fk| check_foreign_key(export, fk)).collect();
+    let mut findings = Findings::default();
+    for found in checked {
+        findings.items.extend(found.items);
+    }
+    findings
+}
+
+/// One foreign key's dangling values (columns resolved once, ids hashed without copies).
+fn check_foreign_key(export: &Export, (table, column, target, target_column): &(&str, &str, &str, &str)) -> Findings {
+    let mut findings = Findings::default();
+    let (Some(from), Some(to)) = (export.table(table), export.table(target)) else { return findings };
+    let (from_column, to_column) = (from.spec.index(column), to.spec.index(target_column));
+    let keys: fast_hash::FastSet<&str> = to.recs().filter_map(|r| r.s_at(to_column)).collect();
+    for rec in from.recs() {
+        let Some(value) = rec.s_at(from_column) else { continue };
+        if !keys.contains(value) {
+            findings.push(
+                findings::UNLINKED,
+                Severity::Warning,
+                format!("{table}.{column}: `{}` is not a {target_column} in {target}", values::shorten(value)),
+                "Export the record it refers to, or correct the id.",
+                rec.pos_at(from_column),
+                from.spec.name,
+                Some(from.spec.columns[from_column].name),
+                None,
+            );
         }
     }
+    findings
 }
 
 /// The most recent 31 March on or before `date`.
@@ -400,9 +435,11 @@ const ACTIVITY: &[(&str, &[&str])] = &[
 pub fn latest_activity(export: &Export) -> Option<NaiveDate> {
     let mut latest: Option<NaiveDate> = None;
     for (table, columns) in ACTIVITY {
-        for rec in export.recs(table) {
-            for column in *columns {
-                if let Some(d) = rec.d(column) {
+        let Some(table) = export.table(table) else { continue };
+        let columns: Vec<usize> = columns.iter().map(|c| table.spec.index(c)).collect();
+        for rec in table.recs() {
+            for &column in &columns {
+                if let Some(d) = rec.d_at(column) {
                     latest = Some(latest.map_or(d, |l| l.max(d)));
                 }
             }

@@ -5,11 +5,12 @@ use crate::read::Rec;
 use crate::values;
 use crate::{Export, ExportOptions};
 use chrono::{Datelike, NaiveDate};
-use cinlint_ingest::tables::{census_builders, FieldValue, InputSummary, TableBuilder};
-use cinlint_ingest::{CensusData, Pos, SourceMap};
+use cinlint_ingest::tables::{census_builders, FieldValue, InputSummary, PendingFinding, TableBuilder};
+use cinlint_ingest::{CensusData, Pos, SourceMap, TableData};
+use rayon::prelude::*;
 use cinlint_model::schema::{self, ColumnKind, TableDef, EXPORT_TABLES, TABLES};
 use cinlint_model::{Severity, WorkingCalendar};
-use std::collections::{HashMap, HashSet};
+use crate::fast_hash::{FastMap, FastSet};
 
 type Vals = Vec<Option<(String, Pos)>>;
 
@@ -47,7 +48,7 @@ fn date_upto(rec: &Rec, column: &str, r: NaiveDate) -> Option<(String, Pos)> {
 }
 
 fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    crate::read::iso_date(d).into_string()
 }
 
 fn bool_text(b: bool) -> String {
@@ -59,8 +60,8 @@ fn open(start: Option<NaiveDate>, end: Option<NaiveDate>, r: NaiveDate, s: Naive
     start.is_some_and(|st| st <= r) && end.is_none_or(|e| e >= s)
 }
 
-fn index<'a>(recs: &[Rec<'a>], column: &str) -> HashMap<&'a str, Vec<Rec<'a>>> {
-    let mut map: HashMap<&'a str, Vec<Rec<'a>>> = HashMap::new();
+fn index<'a>(recs: &[Rec<'a>], column: &str) -> FastMap<&'a str, Vec<Rec<'a>>> {
+    let mut map: FastMap<&'a str, Vec<Rec<'a>>> = FastMap::default();
     for rec in recs {
         if let Some(k) = rec.s(column) {
             map.entry(k).or_default().push(*rec);
@@ -71,8 +72,8 @@ fn index<'a>(recs: &[Rec<'a>], column: &str) -> HashMap<&'a str, Vec<Rec<'a>>> {
 
 /// Records of a group table split into those with an episode link and those without (by person).
 struct Linkable<'a> {
-    by_ref: HashMap<&'a str, Vec<Rec<'a>>>,
-    unlinked: HashMap<&'a str, Vec<Rec<'a>>>,
+    by_ref: FastMap<&'a str, Vec<Rec<'a>>>,
+    unlinked: FastMap<&'a str, Vec<Rec<'a>>>,
     date: &'static str,
     table: &'static str,
 }
@@ -88,11 +89,11 @@ impl<'a> Linkable<'a> {
         person: &'static str,
         date: &'static str,
         table: &'static str,
-        referral_person: &HashMap<&str, &str>,
+        referral_person: &FastMap<&str, &str>,
         findings: &mut Findings,
     ) -> Self {
-        let mut by_ref: HashMap<&'a str, Vec<Rec<'a>>> = HashMap::new();
-        let mut unlinked: HashMap<&'a str, Vec<Rec<'a>>> = HashMap::new();
+        let mut by_ref: FastMap<&'a str, Vec<Rec<'a>>> = FastMap::default();
+        let mut unlinked: FastMap<&'a str, Vec<Rec<'a>>> = FastMap::default();
         for rec in recs {
             let own = rec.s(person);
             match reference(rec) {
@@ -173,6 +174,15 @@ fn add_working_days(cal: &WorkingCalendar, mut d: NaiveDate, n: u32) -> NaiveDat
     d
 }
 
+/// Findings made before the mapping (reading the files, checking keys), which name no person
+/// and so have no child to attach.
+pub fn without_child(findings: Findings) -> impl Iterator<Item = PendingFinding> {
+    findings.items.into_iter().map(|(p, person)| {
+        debug_assert!(person.is_none(), "findings before the mapping name no person");
+        p
+    })
+}
+
 pub fn build(
     ex: &Export,
     r: NaiveDate,
@@ -202,10 +212,10 @@ pub fn build(
     }
 
     let people = ex.recs("ssd_person");
-    let person_ids: HashSet<&str> = people.iter().filter_map(|p| p.s("pers_person_id")).collect();
+    let person_ids: FastSet<&str> = people.iter().filter_map(|p| p.s("pers_person_id")).collect();
 
     // Episodes in scope, by person.
-    let mut episodes: HashMap<&str, Vec<Rec>> = HashMap::new();
+    let mut episodes: FastMap<&str, Vec<Rec>> = FastMap::default();
     for ep in ex.recs("ssd_cin_episodes") {
         let id = ep.s("cine_referral_id").unwrap_or_default();
         let Some(pid) = ep.s("cine_person_id") else {
@@ -247,7 +257,7 @@ pub fn build(
     }
 
     // Child keys: census children first (person order), then every other person.
-    let mut key_of: HashMap<String, u32> = HashMap::new();
+    let mut key_of: FastMap<String, u32> = FastMap::default();
     let mut children: Vec<(Rec, &str)> = Vec::new();
     for p in &people {
         let pid = p.s("pers_person_id").expect("key checked at load");
@@ -264,7 +274,7 @@ pub fn build(
     }
 
     // Indexes.
-    let referral_person: HashMap<&str, &str> = ex
+    let referral_person: FastMap<&str, &str> = ex
         .recs("ssd_cin_episodes")
         .iter()
         .filter_map(|ep| Some((ep.s("cine_referral_id")?, ep.s("cine_person_id")?)))
@@ -302,8 +312,8 @@ pub fn build(
     let cp_by_person = index(&cp_all, "cppl_person_id");
     let cp_reviews = index(&ex.recs("ssd_cp_reviews"), "cppr_cp_plan_id");
 
-    let mut plan_episode: HashMap<&str, i32> = HashMap::new();
-    let mut claimed: HashSet<*const crate::read::RawRow> = HashSet::new();
+    let mut plan_episode: FastMap<&str, i32> = FastMap::default();
+    let mut claimed: FastSet<*const crate::read::RawRow> = FastSet::default();
 
     let ids_i = idx(&schema::CHILD_IDENTIFIERS);
     let chars_i = idx(&schema::CHILD_CHARACTERISTICS);
@@ -604,81 +614,16 @@ pub fn build(
     // Export-only tables.
     let plans_by_person = index(&cin_plans_all, "cinp_person_id");
     let plan_by_id = index(&cin_plans_all, "cinp_cin_plan_id");
-    for def in EXPORT_TABLES {
-        let spec = crate::spec::table(def.element).expect("export tables are SSD tables");
-        let person_col = spec.person.expect("export tables name a person");
-        let mut rows: Vec<(u32, String, Rec)> = Vec::new();
-        for rec in ex.recs(spec.name) {
-            let pid = rec.s(person_col).map(str::to_string).or_else(|| {
-                (spec.name == "ssd_cin_visits")
-                    .then(|| rec.s("cinv_cin_plan_id").and_then(|p| plan_by_id.get(p)).and_then(|p| p.first()).and_then(|p| p.s("cinp_person_id")))
-                    .flatten()
-                    .map(str::to_string)
-            });
-            let Some(pid) = pid else {
-                findings.push(UNLINKED, Severity::Error, format!("{}: the row names no person; skipped", spec.name), "Fill the person id.", rec.row.pos, spec.name, Some(person_col), None);
-                continue;
-            };
-            if !key_of.contains_key(&pid) {
-                findings.push(UNLINKED, Severity::Warning, format!("{}: person {pid} is not in ssd_person", spec.name), "Export every person the tables refer to in ssd_person.", rec.pos(person_col), spec.name, Some(person_col), Some(&pid));
-                let next = key_of.len() as u32;
-                key_of.insert(pid.clone(), next);
-            }
-            rows.push((key_of[&pid], pid, rec));
-        }
-        rows.sort_by_key(|x| x.0);
-        let mut builder = TableBuilder::new(def);
-        for (key, pid, rec) in rows {
-            let mut v = vals(def);
-            for (i, column) in def.columns.iter().enumerate() {
-                v[i] = match column.name {
-                    "cinp_referral_person" => {
-                        rec.s("cinp_referral_id").and_then(|id| referral_person.get(id)).map(|p| (p.to_string(), Pos::NONE))
-                    }
-                    "CINdetailsID" => rec
-                        .s("cinp_cin_plan_id")
-                        .and_then(|id| plan_episode.get(id))
-                        .filter(|_| (key as usize) < census_children)
-                        .map(|e| (e.to_string(), Pos::NONE)),
-                    "cinv_cin_plan_id" if rec.cell(column.name).is_none() => rec.d("cinv_cin_visit_date").and_then(|d| {
-                        plans_by_person.get(pid.as_str())?.iter().find_map(|p| {
-                            let start = p.d("cinp_cin_plan_start_date")?;
-                            let end = p.d("cinp_cin_plan_end_date").filter(|e| *e <= r).unwrap_or(r);
-                            (start <= d && d <= end).then(|| p.s("cinp_cin_plan_id")).flatten().map(|id| (id.to_string(), Pos::NONE))
-                        })
-                    }),
-                    name => rec.cell(name).map(|c| {
-                        let t = match column.kind {
-                            ColumnKind::Bool if !c.bad => bool_text(c.text == "Y"),
-                            ColumnKind::Text if spec.name == "ext_household" || name == "cinr_review_outcome" => {
-                                let up = c.text.to_ascii_uppercase();
-                                if let Some(list) = code_list(name) {
-                                    if !list.contains(&up.as_str()) {
-                                        findings.push(
-                                            crate::findings::BAD_VALUE,
-                                            Severity::Warning,
-                                            format!("{}.{name}: `{}` is not one of {}", spec.name, values::shorten(&c.text), list.join(", ")),
-                                            "Use a code from the extension table's list (la-export.md §3).",
-                                            c.pos,
-                                            spec.name,
-                                            Some(name),
-                                            Some(&pid),
-                                        );
-                                    }
-                                }
-                                up.to_string()
-                            }
-                            _ => c.text.to_string(),
-                        };
-                        (t, c.pos)
-                    }),
-                };
-            }
-            append(&mut builder, (key, pid.as_str()), &[], &v, rec.row.pos);
-        }
-        tables.push(builder.finish());
+    // Each table's rows are placed first, in table order (a person only these tables name
+    // takes the next key); the tables are then built on every core, each with its own
+    // findings, which are taken in table order.
+    let placed: Vec<(PlacedRows, Findings)> = EXPORT_TABLES.iter().map(|def| place_export_rows(ex, def, &plan_by_id, &mut key_of)).collect();
+    let links = ExportLinks { referral_person: &referral_person, plan_episode: &plan_episode, plans_by_person: &plans_by_person, census_children, r };
+    let built: Vec<(TableData, Findings)> = EXPORT_TABLES.par_iter().zip(placed).map(|(def, (rows, found))| build_export_table(def, rows, found, &links)).collect();
+    for (table, found) in built {
+        tables.push(table);
+        findings.items.extend(found.items);
     }
-
     // Findings: attach the child.
     let reader_findings = findings
         .items
@@ -697,4 +642,140 @@ pub fn build(
         .collect();
     let not_supplied = schema::EXPORT_TABLES.iter().filter(|t| ex.table(t.element).is_none()).map(|t| t.name).collect();
     CensusData { tables, sources, reader_findings, children: census_children, input, not_supplied, extract_date: options.as_of.or_else(|| crate::latest_activity(ex)) }
+}
+
+/// An export-only table's records with their child keys and person ids, in child-key order.
+type PlacedRows<'a> = Vec<(u32, String, Rec<'a>)>;
+
+/// The records of export-only table `def` with the child each belongs to: a visit without a
+/// person takes its plan's. A person not in `ssd_person` takes the next key.
+fn place_export_rows<'a>(
+    ex: &'a Export,
+    def: &TableDef,
+    plan_by_id: &FastMap<&str, Vec<Rec<'a>>>,
+    key_of: &mut FastMap<String, u32>,
+) -> (PlacedRows<'a>, Findings) {
+    let mut findings = Findings::default();
+    let spec = crate::spec::table(def.element).expect("export tables are SSD tables");
+    let person_col = spec.person.expect("export tables name a person");
+    let mut rows: PlacedRows<'a> = Vec::new();
+    for rec in ex.recs(spec.name) {
+        let pid = rec.s(person_col).map(str::to_string).or_else(|| {
+            (spec.name == "ssd_cin_visits")
+                .then(|| rec.s("cinv_cin_plan_id").and_then(|p| plan_by_id.get(p)).and_then(|p| p.first()).and_then(|p| p.s("cinp_person_id")))
+                .flatten()
+                .map(str::to_string)
+        });
+        let Some(pid) = pid else {
+            findings.push(UNLINKED, Severity::Error, format!("{}: the row names no person; skipped", spec.name), "Fill the person id.", rec.row.pos, spec.name, Some(person_col), None);
+            continue;
+        };
+        if !key_of.contains_key(&pid) {
+            findings.push(UNLINKED, Severity::Warning, format!("{}: person {pid} is not in ssd_person", spec.name), "Export every person the tables refer to in ssd_person.", rec.pos(person_col), spec.name, Some(person_col), Some(&pid));
+            let next = key_of.len() as u32;
+            key_of.insert(pid.clone(), next);
+        }
+        rows.push((key_of[&pid], pid, rec));
+    }
+    rows.sort_by_key(|x| x.0);
+    (rows, findings)
+}
+
+/// What the export-only tables look up in the census mapping.
+struct ExportLinks<'m, 'a> {
+    referral_person: &'m FastMap<&'a str, &'a str>,
+    plan_episode: &'m FastMap<&'a str, i32>,
+    plans_by_person: &'m FastMap<&'a str, Vec<Rec<'a>>>,
+    census_children: usize,
+    r: NaiveDate,
+}
+
+/// Where an export-only column's value comes from, resolved once per table.
+enum ExportColumn {
+    /// The person of the plan's referral.
+    ReferralPerson,
+    /// The census episode of the plan.
+    CinDetailsId,
+    /// The visit's plan: its own, else the person's plan open on the visit date.
+    VisitPlan(Option<usize>),
+    /// The SSD column of the same name, at this index (`None`: the spec lacks it, a mistake
+    /// reported by a panic when a row is read, as reading it by name would).
+    Cell(Option<usize>),
+}
+
+impl ExportColumn {
+    fn of(spec: &crate::spec::TableSpec, name: &str) -> Self {
+        match name {
+            "cinp_referral_person" => ExportColumn::ReferralPerson,
+            "CINdetailsID" => ExportColumn::CinDetailsId,
+            "cinv_cin_plan_id" => ExportColumn::VisitPlan(spec.columns.iter().position(|c| c.name == name)),
+            _ => ExportColumn::Cell(spec.columns.iter().position(|c| c.name == name)),
+        }
+    }
+}
+
+/// Builds export-only table `def` from its placed rows; `findings` are its placing findings,
+/// followed by those of its values.
+fn build_export_table(def: &'static TableDef, rows: PlacedRows<'_>, mut findings: Findings, links: &ExportLinks<'_, '_>) -> (TableData, Findings) {
+    let spec = crate::spec::table(def.element).expect("export tables are SSD tables");
+    let columns: Vec<ExportColumn> = def.columns.iter().map(|c| ExportColumn::of(spec, c.name)).collect();
+    let mut builder = TableBuilder::new(def);
+    for (key, pid, rec) in rows {
+        let mut v = vals(def);
+        for ((i, column), source) in def.columns.iter().enumerate().zip(&columns) {
+            let name = column.name;
+            let cell = match *source {
+                ExportColumn::ReferralPerson => {
+                    v[i] = rec.s("cinp_referral_id").and_then(|id| links.referral_person.get(id)).map(|p| (p.to_string(), Pos::NONE));
+                    continue;
+                }
+                ExportColumn::CinDetailsId => {
+                    v[i] = rec
+                        .s("cinp_cin_plan_id")
+                        .and_then(|id| links.plan_episode.get(id))
+                        .filter(|_| (key as usize) < links.census_children)
+                        .map(|e| (e.to_string(), Pos::NONE));
+                    continue;
+                }
+                ExportColumn::VisitPlan(at) if rec.cell_at(at.unwrap_or_else(|| spec.index(name))).is_none() => {
+                    v[i] = rec.d("cinv_cin_visit_date").and_then(|d| {
+                        links.plans_by_person.get(pid.as_str())?.iter().find_map(|p| {
+                            let start = p.d("cinp_cin_plan_start_date")?;
+                            let end = p.d("cinp_cin_plan_end_date").filter(|e| *e <= links.r).unwrap_or(links.r);
+                            (start <= d && d <= end).then(|| p.s("cinp_cin_plan_id")).flatten().map(|id| (id.to_string(), Pos::NONE))
+                        })
+                    });
+                    continue;
+                }
+                ExportColumn::VisitPlan(at) | ExportColumn::Cell(at) => rec.cell_at(at.unwrap_or_else(|| spec.index(name))),
+            };
+            v[i] = cell.map(|c| {
+                let t = match column.kind {
+                    ColumnKind::Bool if !c.bad => bool_text(c.text == "Y"),
+                    ColumnKind::Text if spec.name == "ext_household" || name == "cinr_review_outcome" => {
+                        let up = c.text.to_ascii_uppercase();
+                        if let Some(list) = code_list(name) {
+                            if !list.contains(&up.as_str()) {
+                                findings.push(
+                                    crate::findings::BAD_VALUE,
+                                    Severity::Warning,
+                                    format!("{}.{name}: `{}` is not one of {}", spec.name, values::shorten(&c.text), list.join(", ")),
+                                    "Use a code from the extension table's list (la-export.md §3).",
+                                    c.pos,
+                                    spec.name,
+                                    Some(name),
+                                    Some(&pid),
+                                );
+                            }
+                        }
+                        up.to_string()
+                    }
+                    _ => c.text.to_string(),
+                };
+                (t, c.pos)
+            });
+        }
+        append(&mut builder, (key, pid.as_str()), &[], &v, rec.row.pos);
+    }
+    (builder.finish(), findings)
 }

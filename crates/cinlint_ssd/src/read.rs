@@ -1,6 +1,7 @@
 //! Reading one `<table>.csv` into located, normalised text cells (`la-export.md` §5).
 
 use compact_str::{CompactString, ToCompactString};
+use crate::fast_hash::FastMap;
 use crate::findings::{Findings, BAD_VALUE, DUPLICATE_KEY, MALFORMED_JSON, UNKNOWN_COLUMN};
 use crate::spec::{Req, TableSpec, Ty};
 use crate::values;
@@ -44,16 +45,31 @@ pub struct Rec<'a> {
 
 impl<'a> Rec<'a> {
     pub fn cell(&self, column: &str) -> Option<&'a Cell> {
-        self.row.cells[self.spec.index(column)].as_ref()
+        self.cell_at(self.spec.index(column))
+    }
+
+    /// The cell of the column at `column` in the spec (for loops that resolve a column once).
+    pub fn cell_at(&self, column: usize) -> Option<&'a Cell> {
+        self.row.cells[column].as_ref()
     }
 
     /// Trimmed text, `None` when blank or unparseable.
     pub fn s(&self, column: &str) -> Option<&'a str> {
-        self.cell(column).filter(|c| !c.bad).map(|c| c.text.as_str())
+        self.s_at(self.spec.index(column))
+    }
+
+    /// [`Rec::s`] of the column at `column` in the spec.
+    pub fn s_at(&self, column: usize) -> Option<&'a str> {
+        self.cell_at(column).filter(|c| !c.bad).map(|c| c.text.as_str())
     }
 
     pub fn d(&self, column: &str) -> Option<NaiveDate> {
-        self.s(column).and_then(cinlint_ingest::values::parse_date)
+        self.d_at(self.spec.index(column))
+    }
+
+    /// [`Rec::d`] of the column at `column` in the spec.
+    pub fn d_at(&self, column: usize) -> Option<NaiveDate> {
+        self.s_at(column).and_then(cinlint_ingest::values::parse_date)
     }
 
     pub fn flag(&self, column: &str) -> Option<bool> {
@@ -61,7 +77,12 @@ impl<'a> Rec<'a> {
     }
 
     pub fn pos(&self, column: &str) -> Pos {
-        self.cell(column).map_or(Pos::NONE, |c| c.pos)
+        self.pos_at(self.spec.index(column))
+    }
+
+    /// [`Rec::pos`] of the column at `column` in the spec.
+    pub fn pos_at(&self, column: usize) -> Pos {
+        self.cell_at(column).map_or(Pos::NONE, |c| c.pos)
     }
 }
 
@@ -71,9 +92,10 @@ impl RawTable {
     }
 }
 
-/// Offsets of each field of the record starting at `start`, and whether it is quoted.
-fn field_offsets(bytes: &[u8], start: usize, n: usize) -> Vec<(usize, bool)> {
-    let mut out = Vec::with_capacity(n);
+/// Offsets of each field of the record starting at `start`, and whether it is quoted, into
+/// `out` (reused from record to record).
+fn field_offsets(bytes: &[u8], start: usize, n: usize, out: &mut Vec<(usize, bool)>) {
+    out.clear();
     let mut i = start;
     for _ in 0..n {
         let quoted = bytes.get(i) == Some(&b'"');
@@ -103,7 +125,6 @@ fn field_offsets(bytes: &[u8], start: usize, n: usize) -> Vec<(usize, bool)> {
             i += 1;
         }
     }
-    out
 }
 
 /// One field as read from a file or sheet, before normalisation.
@@ -156,12 +177,13 @@ impl CsvFile {
         let mut record = csv::ByteRecord::new();
         let at = |offset: usize| Pos::new(file, offset as u64);
         let mut records = Vec::new();
+        let mut offsets = Vec::new();
         while reader.read_byte_record(&mut record).map_err(|e| csv_error(display, &bytes, bom, e))? {
             let start = skip_line_ends(&bytes, record.position().map_or(0, |p| p.byte() as usize) + bom);
-            let offsets = field_offsets(&bytes, start, record.len());
+            field_offsets(&bytes, start, record.len(), &mut offsets);
             let fields = record
                 .iter()
-                .zip(offsets)
+                .zip(offsets.iter().copied())
                 .map(|(f, (offset, quoted))| Field {
                     text: CompactString::from(std::str::from_utf8(f).expect("file checked as UTF-8")),
                     pos: at(offset),
@@ -249,7 +271,7 @@ pub fn build_table_with(
     // Records.
     let mut rows = Vec::new();
     let mut null_warned: HashSet<usize> = HashSet::new();
-    let mut keys_seen: std::collections::HashMap<Vec<CompactString>, Pos> = std::collections::HashMap::new();
+    let mut keys_seen: FastMap<CompactString, Pos> = FastMap::with_capacity_and_hasher(records.len(), Default::default());
     let key_columns: Vec<usize> = spec.keys().collect();
     for record in records {
         if record.fields.len() != mapping.len() {
@@ -265,7 +287,7 @@ pub fn build_table_with(
             let Some(c) = mapping[i] else { continue };
             let column = &spec.columns[c];
             let (quoted, pos) = (field.quoted, field.pos);
-            let mut text = CompactString::from(field.text.trim());
+            let mut text = trimmed(field.text);
             if !quoted && text == "NULL" {
                 if null_warned.insert(c) {
                     findings.push(
@@ -329,7 +351,9 @@ pub fn build_table_with(
                                 None,
                             );
                         }
-                        text = date.format("%Y-%m-%d").to_compact_string();
+                        if !is_iso_text_of(&text, date) {
+                            text = iso_date(date);
+                        }
                     }
                     None => {
                         bad = true;
@@ -371,7 +395,7 @@ pub fn build_table_with(
                     let ok = if column.name == "cinf_assessment_factors_json" {
                         values::parse_factors(&text).is_some()
                     } else {
-                        serde_json::from_str::<serde_json::Value>(&text).is_ok()
+                        values::is_json(&text)
                     };
                     if !ok {
                         let detail = match serde_json::from_str::<serde_json::Value>(&text) {
@@ -409,8 +433,7 @@ pub fn build_table_with(
             }
         }
         if !key_columns.is_empty() {
-            let key: Vec<CompactString> = key_columns.iter().map(|&k| cells[k].as_ref().map_or(CompactString::default(), |c| c.text.clone())).collect();
-            if key.iter().any(CompactString::is_empty) {
+            let Some(key) = row_key(&cells, &key_columns) else {
                 findings.push(
                     DUPLICATE_KEY,
                     Severity::Error,
@@ -422,13 +445,13 @@ pub fn build_table_with(
                     None,
                 );
                 continue;
-            }
+            };
             if let Some(first) = keys_seen.get(&key) {
                 let first_line = sources.resolve(*first).and_then(|r| r.line).unwrap_or(0);
                 findings.push(
                     DUPLICATE_KEY,
                     Severity::Error,
-                    format!("{}: key `{}` repeats the row on line {first_line}; row skipped", spec.name, key.join(", ")),
+                    format!("{}: key `{}` repeats the row on line {first_line}; row skipped", spec.name, key_text(&cells, &key_columns)),
                     "Keys must be unique; remove the duplicate row.",
                     pos,
                     spec.name,
@@ -444,6 +467,33 @@ pub fn build_table_with(
     Ok(RawTable { spec, rows, bytes: 0 })
 }
 
+/// `text` without leading and trailing whitespace, reusing its storage when there is none.
+fn trimmed(text: CompactString) -> CompactString {
+    let t = text.trim();
+    if t.len() == text.len() {
+        text
+    } else {
+        CompactString::from(t)
+    }
+}
+
+/// Whether `text` is already `date` written `yyyy-mm-dd` (then it is kept as it is).
+fn is_iso_text_of(text: &str, date: NaiveDate) -> bool {
+    text.len() == 10 && cinlint_ingest::values::parse_date(text) == Some(date)
+}
+
+/// `date` as `yyyy-mm-dd`, as chrono's `%Y-%m-%d` writes it (without its format parser).
+pub fn iso_date(date: NaiveDate) -> CompactString {
+    use chrono::Datelike;
+    use std::fmt::Write;
+    if !(0..=9999).contains(&date.year()) {
+        return date.format("%Y-%m-%d").to_compact_string();
+    }
+    let mut text = CompactString::default();
+    write!(text, "{:04}-{:02}-{:02}", date.year(), date.month(), date.day()).expect("writing to a string");
+    text
+}
+
 /// With CRLF line ends the CSV reader reports a record as starting at the `\n` of the previous
 /// line end: move to the first byte of the record.
 fn skip_line_ends(bytes: &[u8], mut at: usize) -> usize {
@@ -451,6 +501,29 @@ fn skip_line_ends(bytes: &[u8], mut at: usize) -> usize {
         at += 1;
     }
     at
+}
+
+/// The row's key as one hashable value (no allocation for a short single-column key), or
+/// `None` when a key column is blank. Several columns are joined length-prefixed, so two
+/// different keys never join to the same text.
+fn row_key(cells: &[Option<Cell>], key_columns: &[usize]) -> Option<CompactString> {
+    let text = |k: usize| cells[k].as_ref().map(|c| c.text.as_str()).filter(|t| !t.is_empty());
+    if let [only] = key_columns {
+        return text(*only).map(CompactString::from);
+    }
+    let mut key = CompactString::default();
+    for &k in key_columns {
+        let part = text(k)?;
+        key.push_str(&part.len().to_string());
+        key.push(':');
+        key.push_str(part);
+    }
+    Some(key)
+}
+
+/// The row's key as shown in messages: its columns' texts joined by `, `.
+fn key_text(cells: &[Option<Cell>], key_columns: &[usize]) -> String {
+    key_columns.iter().map(|&k| cells[k].as_ref().map_or("", |c| c.text.as_str())).collect::<Vec<_>>().join(", ")
 }
 
 fn key_names(spec: &TableSpec) -> String {

@@ -47,6 +47,23 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y as i32, m, d)
 }
 
+/// A bare `yyyy-mm-dd` (the usual form), read as [`parse_date`] reads it but without splitting:
+/// `None` for any other form, which then goes through [`parse_date`].
+fn parse_plain_iso(t: &str) -> Option<NaiveDate> {
+    let b = t.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
+    };
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    if !(1900..=2100).contains(&y) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y as i32, m, d)
+}
+
 /// The date forms one table's values are read in: the built-in forms of [`parse_date`], or the
 /// formats an export mapping declares for the table (chrono `strftime` patterns such as
 /// `%d.%m.%Y`), which replace them. ISO `yyyy-mm-dd` is always accepted as well: it cannot be
@@ -70,6 +87,9 @@ impl DateFormats {
     pub fn parse(&self, text: &str) -> Option<(NaiveDate, bool)> {
         let t = text.trim();
         if self.formats.is_empty() {
+            if let Some(date) = parse_plain_iso(t) {
+                return Some((date, false));
+            }
             return parse_date(t).map(|d| (d, has_clock_time(t)));
         }
         if let Some(found) = self.formats.iter().find_map(|f| parse_with_format(t, f)) {
@@ -144,6 +164,68 @@ pub fn parse_flag(text: &str) -> Option<bool> {
         "Y" | "YES" | "TRUE" | "T" | "1" => Some(true),
         "N" | "NO" | "FALSE" | "F" | "0" => Some(false),
         _ => None,
+    }
+}
+
+/// Whether `text` is valid JSON, exactly as `serde_json::from_str::<serde_json::Value>` would
+/// accept it, without building the value: every number, string and key goes through the same
+/// parser paths (so out-of-range numbers and lone surrogates are still errors).
+pub fn is_json(text: &str) -> bool {
+    serde_json::from_str::<JsonSyntax>(text).is_ok()
+}
+
+/// Any JSON value, checked and dropped as it is parsed (see [`is_json`]).
+struct JsonSyntax;
+
+impl<'de> serde::Deserialize<'de> for JsonSyntax {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // `deserialize_any`, as `Value` uses: `deserialize_ignored_any` would skip values
+        // without checking them fully.
+        deserializer.deserialize_any(JsonSyntaxVisitor)
+    }
+}
+
+struct JsonSyntaxVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonSyntaxVisitor {
+    type Value = JsonSyntax;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<JsonSyntax, E> {
+        Ok(JsonSyntax)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<JsonSyntax, E> {
+        Ok(JsonSyntax)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<JsonSyntax, E> {
+        Ok(JsonSyntax)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<JsonSyntax, E> {
+        Ok(JsonSyntax)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<JsonSyntax, E> {
+        Ok(JsonSyntax)
+    }
+
+    fn visit_unit<E>(self) -> Result<JsonSyntax, E> {
+        Ok(JsonSyntax)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<JsonSyntax, A::Error> {
+        while items.next_element::<JsonSyntax>()?.is_some() {}
+        Ok(JsonSyntax)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<JsonSyntax, A::Error> {
+        while entries.next_entry::<JsonSyntax, JsonSyntax>()?.is_some() {}
+        Ok(JsonSyntax)
     }
 }
 
@@ -253,6 +335,26 @@ pub fn shorten(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod json_syntax_tests {
+    use super::is_json;
+
+    #[test]
+    fn accepts_exactly_what_serde_json_value_accepts() {
+        let cases = [
+            "{}", "[]", "null", "true", "1", "-1.5e3", "\"x\"", "{\"A\": [1, {\"b\": null}], \"A\": 2}",
+            "{\"a\": \"\\u00e9\\n\"}", "", " ", "{", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "1e400", "-1e400",
+            "\"\\ud800\"", "\"\\udc00x\"", "\"\\ud83d\\ude00\"", "\"\\x\"", "\"a\tb\"", "nul", "{} x", "{}  ",
+            "18446744073709551616", "-9223372036854775809", "01", "1.", "[[[[[[[[[[]]]]]]]]]]",
+        ];
+        for case in cases {
+            assert_eq!(is_json(case), serde_json::from_str::<serde_json::Value>(case).is_ok(), "{case:?}");
+        }
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(is_json(&deep), serde_json::from_str::<serde_json::Value>(&deep).is_ok());
+    }
 }
 
 #[cfg(test)]
