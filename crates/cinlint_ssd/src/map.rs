@@ -99,10 +99,11 @@ impl<'a> Linkable<'a> {
             match reference(rec) {
                 Some(id) => match (own, referral_person.get(id)) {
                     (Some(p), Some(q)) if p != *q => {
+                        // The other child is not named: the tool prints no identifier it does not need.
                         findings.push(
                             UNLINKED,
                             Severity::Warning,
-                            format!("{table}: the record of person {p} names referral {id}, which is person {q}'s; linked by date to {p}'s own episodes instead"),
+                            format!("{table}: this child's record names referral {id}, which is another child's; linked by date to this child's own episodes instead"),
                             "Correct the referral id (or the person id) so the record belongs to one child.",
                             rec.row.pos,
                             table,
