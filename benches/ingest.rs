@@ -26,6 +26,15 @@ fn ingest_xml(bencher: Bencher, children: usize) {
         .bench(|| cinlint_ingest::xml::read_census_xml_bytes("bench.xml", xml.clone()).expect("reads"));
 }
 
+/// The reader on one thread: its throughput is the "MB/s per core" figure.
+#[divan::bench(args = [10_000], sample_count = 10)]
+fn ingest_xml_one_core(bencher: Bencher, children: usize) {
+    let xml = generated(children);
+    bencher
+        .counter(BytesCount::new(xml.len()))
+        .bench(|| cinlint_ingest::xml::read_census_xml_bytes_split_from("bench.xml", xml.clone(), usize::MAX).expect("reads"));
+}
+
 #[divan::bench(args = [10_000], sample_count = 5)]
 fn check_all_rules(bencher: Bencher, children: usize) {
     let xml = generated(children);
