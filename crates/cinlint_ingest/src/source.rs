@@ -40,7 +40,7 @@ impl Pos {
 #[derive(Debug, Clone)]
 pub enum SourceKind {
     /// A text file (XML, CSV); positions are byte offsets; the text is kept for snippets.
-    Text { text: Arc<[u8]>, lines: Arc<OnceLock<Vec<u64>>> },
+    Text { text: Arc<Vec<u8>>, lines: Arc<OnceLock<Vec<u64>>> },
     /// A workbook sheet; positions are cells.
     Sheet { sheet: String },
 }
@@ -114,7 +114,7 @@ impl SourceMap {
     }
 
     /// The text of a text source file.
-    pub fn text(&self, file: usize) -> Option<&Arc<[u8]>> {
+    pub fn text(&self, file: usize) -> Option<&Arc<Vec<u8>>> {
         match &self.files.get(file)?.kind {
             SourceKind::Text { text, .. } => Some(text),
             SourceKind::Sheet { .. } => None,
@@ -123,7 +123,7 @@ impl SourceMap {
 }
 
 impl SourceFile {
-    pub fn text(name: impl Into<String>, text: Arc<[u8]>) -> Self {
+    pub fn text(name: impl Into<String>, text: Arc<Vec<u8>>) -> Self {
         Self { name: name.into(), kind: SourceKind::Text { text, lines: Arc::default() } }
     }
 
@@ -182,7 +182,7 @@ mod tests {
         let p = Pos::new(3, 12345);
         assert_eq!((p.file(), p.local()), (3, 12345));
         let mut map = SourceMap::default();
-        map.add(SourceFile::text("a.xml", Arc::from(&b"ab\ncd\ne"[..])));
+        map.add(SourceFile::text("a.xml", Arc::new(b"ab\ncd\ne".to_vec())));
         map.add(SourceFile::sheet("b.xlsx", "ssd_person"));
         let r = map.resolve(Pos::new(0, 4)).unwrap();
         assert_eq!((r.line, r.column), (Some(2), Some(2)));

@@ -69,13 +69,13 @@ pub enum InputKind {
 /// dataset manifest needs it, so a check never pays for hashing a 1 GB return.
 #[derive(Debug, Clone)]
 pub struct Checksum {
-    parts: Vec<Arc<[u8]>>,
+    parts: Vec<Arc<Vec<u8>>>,
     hex: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Checksum {
     /// The checksum of these bytes, one after another.
-    pub fn of(parts: Vec<Arc<[u8]>>) -> Self {
+    pub fn of(parts: Vec<Arc<Vec<u8>>>) -> Self {
         Self { parts, hex: Arc::default() }
     }
 
@@ -90,7 +90,7 @@ impl Checksum {
         self.hex.get_or_init(|| {
             let mut hasher = Sha256::new();
             for part in &self.parts {
-                hasher.update(part);
+                hasher.update(part.as_slice());
             }
             format!("{:x}", hasher.finalize())
         })
@@ -378,7 +378,7 @@ mod tests {
     #[test]
     fn checksum_is_over_the_parts_in_order() {
         let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-        assert_eq!(Checksum::of(vec![Arc::from(&b"ab"[..]), Arc::from(&b"c"[..])]).sha256(), abc);
+        assert_eq!(Checksum::of(vec![Arc::new(b"ab".to_vec()), Arc::new(b"c".to_vec())]).sha256(), abc);
         assert_eq!(Checksum::known(abc.to_string()).sha256(), abc);
     }
 

@@ -41,7 +41,8 @@ pub fn read_census_xml_bytes(name: &str, bytes: Vec<u8>) -> Result<CensusData, I
 /// As [`read_census_xml_bytes`], parsing in two halves on two threads when the input holds at
 /// least `parallel_min_bytes` (tests use 0 to compare both ways on small inputs).
 pub fn read_census_xml_bytes_split_from(name: &str, bytes: Vec<u8>, parallel_min_bytes: usize) -> Result<CensusData, IngestError> {
-    let bytes: Arc<[u8]> = Arc::from(bytes);
+    // Shared, not copied: `Arc<[u8]>` would copy the whole file (and briefly hold it twice).
+    let bytes: Arc<Vec<u8>> = Arc::new(bytes);
     let text = check_encoding(name, &bytes)?;
     let body_start = bytes.len() - text.len();
     let mut sources = SourceMap::default();

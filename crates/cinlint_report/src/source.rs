@@ -7,11 +7,11 @@ use std::sync::Arc;
 /// Source texts by file name (only text files: XML, CSV); renderers read windows from them.
 #[derive(Debug, Clone, Default)]
 pub struct SourceTexts {
-    pub files: HashMap<String, Arc<[u8]>>,
+    pub files: HashMap<String, Arc<Vec<u8>>>,
 }
 
 impl SourceTexts {
-    pub fn insert(&mut self, name: impl Into<String>, text: Arc<[u8]>) {
+    pub fn insert(&mut self, name: impl Into<String>, text: Arc<Vec<u8>>) {
         self.files.insert(name.into(), text);
     }
 }

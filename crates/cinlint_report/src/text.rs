@@ -174,7 +174,7 @@ mod tests {
     fn snapshot_of_a_located_query() {
         let text = "<Message>\n  <Child>\n    <CPPstartDate>2025-05-01</CPPstartDate>\n    <CPPendDate>2025-04-01</CPPendDate>\n  </Child>\n</Message>\n";
         let mut sources = SourceTexts::default();
-        sources.insert("r.xml", Arc::from(text.as_bytes()));
+        sources.insert("r.xml", Arc::new(text.as_bytes().to_vec()));
         let at = |field: &str, needle: &str, line: u32| Location {
             table: "ChildProtectionPlans".into(),
             row: Some(0),

@@ -164,7 +164,7 @@ fn table_of_file(name: &str) -> Option<&'static spec::TableSpec> {
 struct Job<'m> {
     display: String,
     name: String,
-    bytes: std::sync::Arc<[u8]>,
+    bytes: std::sync::Arc<Vec<u8>>,
     file: u16,
     targets: Vec<(&'static spec::TableSpec, Option<&'m mapping::TableMapping>)>,
 }
@@ -207,7 +207,7 @@ fn read_files(
     let mut tables: Tables = HashMap::new();
     let mut supplied_from: HashMap<&'static str, String> = HashMap::new();
     let mut mapped: Vec<&'static str> = Vec::new();
-    let mut hashed: Vec<(String, std::sync::Arc<[u8]>)> = Vec::new();
+    let mut hashed: Vec<(String, std::sync::Arc<Vec<u8>>)> = Vec::new();
     let mut total_bytes = 0u64;
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).filter(|n| !n.eq_ignore_ascii_case(MAPPING_FILE)).collect();
     let mut jobs = Vec::new();
@@ -245,7 +245,7 @@ fn read_files(
                 mapped.push(spec.name);
             }
         }
-        let bytes: std::sync::Arc<[u8]> = std::sync::Arc::from(bytes);
+        let bytes: std::sync::Arc<Vec<u8>> = std::sync::Arc::new(bytes);
         let file = sources.add(SourceFile::text(&display, bytes.clone()));
         hashed.push((name.clone(), bytes.clone()));
         jobs.push(Job { display, name, bytes, file, targets });
@@ -276,11 +276,11 @@ fn read_files(
 }
 
 /// The SHA-256 of the table files' names and contents, in file order.
-fn sha256_of(files: &[(String, std::sync::Arc<[u8]>)]) -> String {
+fn sha256_of(files: &[(String, std::sync::Arc<Vec<u8>>)]) -> String {
     let mut hasher = Sha256::new();
     for (name, bytes) in files {
         hasher.update(name.as_bytes());
-        hasher.update(bytes);
+        hasher.update(bytes.as_slice());
     }
     format!("{:x}", hasher.finalize())
 }

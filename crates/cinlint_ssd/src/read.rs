@@ -158,7 +158,7 @@ pub type ErrorAt<'e> = &'e dyn Fn(Pos, &'static str, String) -> IngestError;
 /// The records of one CSV file, registered in the source map, before they become a table.
 pub struct CsvFile {
     pub display: String,
-    pub bytes: Arc<[u8]>,
+    pub bytes: Arc<Vec<u8>>,
     /// The first record is the header.
     pub records: Vec<Record>,
     pub header_pos: Pos,
@@ -166,7 +166,7 @@ pub struct CsvFile {
 
 impl CsvFile {
     /// Parses a CSV file already added to the sources as `file` (so files can be parsed at once).
-    pub fn parse(display: &str, bytes: Arc<[u8]>, file: u16, table: &str) -> Result<CsvFile, IngestError> {
+    pub fn parse(display: &str, bytes: Arc<Vec<u8>>, file: u16, table: &str) -> Result<CsvFile, IngestError> {
         if let Err(e) = std::str::from_utf8(&bytes) {
             return Err(IngestError::at(display, &bytes, e.valid_up_to() as u64, "invalid-utf8", format!("{table}: the file is not valid UTF-8"))
                 .with_help("Export the table as UTF-8 (Excel: \"CSV UTF-8\")."));
