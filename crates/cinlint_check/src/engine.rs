@@ -124,7 +124,7 @@ impl Engine {
                 skipped.push((rule.code.clone(), missing));
             }
         }
-        let concurrency = if options.concurrency == 0 { 4 } else { options.concurrency };
+        let concurrency = if options.concurrency == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { options.concurrency };
         let results: Vec<(usize, Result<(Vec<RecordBatch>, Duration), String>)> = self.runtime.block_on(async {
             futures::stream::iter(rules.iter().enumerate().filter(|(_, r)| r.sql.is_some()))
                 .map(|(i, rule)| {
