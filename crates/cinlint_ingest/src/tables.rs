@@ -79,11 +79,6 @@ impl Checksum {
         Self { parts, hex: Arc::default() }
     }
 
-    /// A checksum already computed (lower-case hex).
-    pub fn known(hex: String) -> Self {
-        Self { parts: Vec::new(), hex: Arc::new(hex.into()) }
-    }
-
     /// Lower-case hex SHA-256.
     pub fn sha256(&self) -> &str {
         use sha2::{Digest, Sha256};
@@ -379,7 +374,7 @@ mod tests {
     fn checksum_is_over_the_parts_in_order() {
         let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
         assert_eq!(Checksum::of(vec![Arc::new(b"ab".to_vec()), Arc::new(b"c".to_vec())]).sha256(), abc);
-        assert_eq!(Checksum::known(abc.to_string()).sha256(), abc);
+        assert_eq!(Checksum::of(vec![Arc::new(b"abc".to_vec())]).sha256(), abc);
     }
 
     #[test]

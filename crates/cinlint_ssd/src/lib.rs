@@ -25,7 +25,8 @@ use rayon::prelude::*;
 use cinlint_model::Severity;
 use findings::{Findings, IGNORED_FILE, NOT_SUPPLIED};
 use read::RawTable;
-use sha2::{Digest, Sha256};
+use cinlint_ingest::tables::Checksum;
+use std::sync::Arc;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -100,18 +101,19 @@ pub fn read_export(path: &Path, options: &ExportOptions) -> Result<CensusData, I
 pub fn read_export_mapped(path: &Path, options: &ExportOptions, mapping: Option<&mapping::Mapping>) -> Result<CensusData, ExportError> {
     let mut sources = SourceMap::default();
     let mut findings = Findings::default();
-    let (tables, total_bytes, sha256) = if path.is_dir() {
+    let (tables, total_bytes, checksum) = if path.is_dir() {
         read_folder(path, mapping, &mut sources, &mut findings)?
     } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) && path.is_file() {
+        // Read once: the workbook is parsed from these bytes and they are what the checksum covers.
         let bytes = std::fs::read(path).map_err(|e| IngestError::whole_file(path, "unreadable", format!("cannot read: {e}")))?;
-        let tables = xlsx::read_workbook_mapped(path, mapping, &mut sources, &mut findings)?;
-        (tables, bytes.len() as u64, format!("{:x}", Sha256::digest(&bytes)))
+        let tables = xlsx::read_workbook_mapped(path, &bytes, mapping, &mut sources, &mut findings)?;
+        (tables, bytes.len() as u64, Checksum::of(vec![Arc::new(bytes)]))
     } else {
         return Err(IngestError::whole_file(path, "not-an-export", "an LA export is a folder of <table>.csv files or one .xlsx workbook")
             .with_help("Pass the folder that holds ssd_person.csv, ssd_cin_episodes.csv, … or the workbook.")
             .into());
     };
-    Ok(finish(path, tables, total_bytes, sha256, options, sources, findings)?)
+    Ok(finish(path, tables, total_bytes, checksum, options, sources, findings)?)
 }
 
 type Tables = HashMap<&'static str, RawTable>;
@@ -121,7 +123,7 @@ fn read_folder(
     mapping: Option<&mapping::Mapping>,
     sources: &mut SourceMap,
     findings: &mut Findings,
-) -> Result<(Tables, u64, String), ExportError> {
+) -> Result<(Tables, u64, Checksum), ExportError> {
     let mut entries: Vec<_> = std::fs::read_dir(path)
         .map_err(|e| IngestError::whole_file(path, "unreadable", format!("cannot read the folder: {e}")))?
         .filter_map(Result::ok)
@@ -203,11 +205,12 @@ fn read_files(
     mapping: Option<&mapping::Mapping>,
     sources: &mut SourceMap,
     findings: &mut Findings,
-) -> Result<(Tables, u64, String), ExportError> {
+) -> Result<(Tables, u64, Checksum), ExportError> {
     let mut tables: Tables = HashMap::new();
     let mut supplied_from: HashMap<&'static str, String> = HashMap::new();
     let mut mapped: Vec<&'static str> = Vec::new();
-    let mut hashed: Vec<(String, std::sync::Arc<Vec<u8>>)> = Vec::new();
+    // What the checksum covers: each table file's name, then its contents, in file order.
+    let mut checksummed: Vec<Arc<Vec<u8>>> = Vec::new();
     let mut total_bytes = 0u64;
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).filter(|n| !n.eq_ignore_ascii_case(MAPPING_FILE)).collect();
     let mut jobs = Vec::new();
@@ -245,9 +248,10 @@ fn read_files(
                 mapped.push(spec.name);
             }
         }
-        let bytes: std::sync::Arc<Vec<u8>> = std::sync::Arc::new(bytes);
+        let bytes = Arc::new(bytes);
         let file = sources.add(SourceFile::text(&display, bytes.clone()));
-        hashed.push((name.clone(), bytes.clone()));
+        checksummed.push(Arc::new(name.clone().into_bytes()));
+        checksummed.push(bytes.clone());
         jobs.push(Job { display, name, bytes, file, targets });
     }
     // The files are parsed and built on every core, each core taking the largest file left (so
@@ -256,11 +260,8 @@ fn read_files(
     let sources_read: &SourceMap = sources;
     let mut jobs: Vec<(usize, Job<'_>)> = jobs.into_iter().enumerate().collect();
     jobs.sort_by_key(|(_, job)| std::cmp::Reverse(job.bytes.len()));
-    let build_all = || -> Vec<(usize, Result<(Vec<(&'static str, read::RawTable)>, Findings), ExportError>)> {
-        jobs.into_iter().par_bridge().map(|(order, job)| (order, build_file(job, mapping, sources_read))).collect()
-    };
-    // The export's digest is taken meanwhile.
-    let (sha256, mut built) = rayon::join(|| sha256_of(&hashed), build_all);
+    let mut built: Vec<(usize, Result<(Vec<(&'static str, read::RawTable)>, Findings), ExportError>)> =
+        jobs.into_iter().par_bridge().map(|(order, job)| (order, build_file(job, mapping, sources_read))).collect();
     built.sort_by_key(|(order, _)| *order);
     for (_, result) in built {
         let (file_tables, file_findings) = result?;
@@ -272,17 +273,7 @@ fn read_files(
             return Err(m.not_found(missing, mapping::Form::Folder, &path.display().to_string(), &names).into());
         }
     }
-    Ok((tables, total_bytes, sha256))
-}
-
-/// The SHA-256 of the table files' names and contents, in file order.
-fn sha256_of(files: &[(String, std::sync::Arc<Vec<u8>>)]) -> String {
-    let mut hasher = Sha256::new();
-    for (name, bytes) in files {
-        hasher.update(name.as_bytes());
-        hasher.update(bytes.as_slice());
-    }
-    format!("{:x}", hasher.finalize())
+    Ok((tables, total_bytes, Checksum::of(checksummed)))
 }
 
 /// Reads an export given as in-memory `<table>.csv` files (rule examples, tests); `path` names
@@ -290,15 +281,15 @@ fn sha256_of(files: &[(String, std::sync::Arc<Vec<u8>>)]) -> String {
 pub fn read_export_files(path: &Path, files: Vec<ExportFile>, options: &ExportOptions) -> Result<CensusData, IngestError> {
     let mut sources = SourceMap::default();
     let mut findings = Findings::default();
-    let (tables, total_bytes, sha256) = read_files(path, files, None, &mut sources, &mut findings).map_err(ExportError::into_input)?;
-    finish(path, tables, total_bytes, sha256, options, sources, findings)
+    let (tables, total_bytes, checksum) = read_files(path, files, None, &mut sources, &mut findings).map_err(ExportError::into_input)?;
+    finish(path, tables, total_bytes, checksum, options, sources, findings)
 }
 
 fn finish(
     path: &Path,
     tables: Tables,
     total_bytes: u64,
-    sha256: String,
+    checksum: Checksum,
     options: &ExportOptions,
     sources: SourceMap,
     mut findings: Findings,
@@ -343,7 +334,7 @@ fn finish(
         path: path.display().to_string(),
         kind: cinlint_ingest::tables::InputKind::Export,
         bytes: total_bytes,
-        checksum: cinlint_ingest::tables::Checksum::known(sha256),
+        checksum,
     };
     // The foreign keys are checked while the census is built; their findings follow the
     // reading's and precede the mapping's, as when checked first.

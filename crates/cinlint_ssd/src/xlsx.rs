@@ -36,12 +36,13 @@ pub fn excel_date(serial: f64) -> Option<NaiveDate> {
 /// the SSD reader. Without one, each sheet named after an SSD table is that table.
 pub(crate) fn read_workbook_mapped(
     path: &Path,
+    bytes: &[u8],
     mapping: Option<&Mapping>,
     sources: &mut SourceMap,
     findings: &mut Findings,
 ) -> Result<HashMap<&'static str, RawTable>, ExportError> {
     let display = path.display().to_string();
-    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(path)
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes))
         .map_err(|e| IngestError::whole_file(path, "bad-workbook", format!("cannot read the workbook: {e}")))?;
     let mut tables: HashMap<&'static str, RawTable> = HashMap::new();
     let mut mapped: HashSet<&'static str> = HashSet::new();
