@@ -23,7 +23,8 @@ fn ingest_xml(bencher: Bencher, children: usize) {
     let xml = generated(children);
     bencher
         .counter(BytesCount::new(xml.len()))
-        .bench(|| cinlint_ingest::xml::read_census_xml_bytes("bench.xml", xml.clone()).expect("reads"));
+        .with_inputs(|| xml.clone())
+        .bench_values(|xml| cinlint_ingest::xml::read_census_xml_bytes("bench.xml", xml).expect("reads"));
 }
 
 /// The reader on one thread: its throughput is the "MB/s per core" figure.
@@ -32,7 +33,8 @@ fn ingest_xml_one_core(bencher: Bencher, children: usize) {
     let xml = generated(children);
     bencher
         .counter(BytesCount::new(xml.len()))
-        .bench(|| cinlint_ingest::xml::read_census_xml_bytes_split_from("bench.xml", xml.clone(), usize::MAX).expect("reads"));
+        .with_inputs(|| xml.clone())
+        .bench_values(|xml| cinlint_ingest::xml::read_census_xml_bytes_split_from("bench.xml", xml, usize::MAX).expect("reads"));
 }
 
 #[divan::bench(args = [10_000], sample_count = 5)]
@@ -43,4 +45,21 @@ fn check_all_rules(bencher: Bencher, children: usize) {
     let pack = book.pack(CollectionYear::new(2026));
     let engine = Engine::new().expect("engine");
     bencher.bench(|| engine.check(&data, &pack, &CheckOptions::default()).expect("checks"));
+}
+
+/// The tokeniser alone (no tables): what reading costs before any value is stored.
+#[divan::bench(args = [10_000], sample_count = 10)]
+fn lexer_only(bencher: Bencher, children: usize) {
+    let xml = String::from_utf8(generated(children)).unwrap();
+    bencher.counter(BytesCount::new(xml.len())).bench(|| {
+        let mut lexer = cinlint_ingest::xml::lexer::Lexer::new(&xml, true);
+        let mut n = 0usize;
+        loop {
+            match lexer.next_token().unwrap() {
+                cinlint_ingest::xml::lexer::Token::Eof => break,
+                _ => n += 1,
+            }
+        }
+        n
+    });
 }

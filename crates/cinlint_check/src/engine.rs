@@ -173,7 +173,7 @@ impl Engine {
         for (code, tables) in &skipped {
             findings.push(skipped_finding(pack, code, tables, data));
         }
-        findings.sort_by_key(|f| f.sort_key());
+        findings.sort_by(Finding::report_order);
         findings.dedup();
         Ok(CheckRun { findings, rules_run: timings.len(), reference_date: reference, period_start: period_start_for(reference), timings, skipped })
     }

@@ -1,17 +1,21 @@
 //! Census XML reader: one streaming pass over the bytes into the canonical tables.
 //!
-//! quick-xml is a pull parser that never validates against a schema, never fetches anything and
-//! never expands entities, which is what an untrusted 1 GB return needs; it borrows text from
-//! the input, so most values are never copied before they reach the Arrow builders.
+//! The tokens come from [`lexer`], which never validates against a schema, never fetches
+//! anything and never expands entities, which is what an untrusted 1 GB return needs; every
+//! token is a slice of the input, so most values are never copied before they reach the Arrow
+//! builders. Element names become small ids ([`names`]) the reader steers by.
+
+pub mod lexer;
+mod names;
 
 use crate::error::IngestError;
 use crate::reader_findings::{self as rf};
 use crate::source::{Pos, SourceFile, SourceMap};
 use crate::tables::{census_builders, CensusData, Checksum, InputKind, InputSummary, PendingFinding, TableBuilder};
-use cinlint_model::schema::{self, TableDef};
+use cinlint_model::schema;
+use names::ElementId;
 use cinlint_model::Severity;
-use quick_xml::events::Event;
-use quick_xml::Reader;
+use lexer::{Lexer, Token};
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
@@ -138,6 +142,9 @@ impl Parts {
             not_supplied: Vec::new(),
             extract_date: None,
         };
+        if data.reader_findings.iter().all(|p| p.finding.child_key.is_none()) {
+            return data;
+        }
         let ids = data.child_ids();
         for pending in &mut data.reader_findings {
             if let Some(key) = pending.finding.child_key {
@@ -253,12 +260,7 @@ mod table {
     pub const CHILD_PROTECTION_PLANS: usize = 9;
     pub const REVIEWS: usize = 10;
     pub const PRE_PROCEEDINGS: usize = 11;
-}
-
-/// `def`'s column named `name`. Known element names are the schema's own strings (see
-/// [`known_names`]), so they are compared by address first; by text only when that misses.
-fn column_of(def: &TableDef, name: &str) -> Option<usize> {
-    def.columns.iter().position(|c| std::ptr::eq(c.name, name)).or_else(|| def.column_index(name))
+    pub const COUNT: usize = 12;
 }
 
 impl<'a> Parser<'a> {
@@ -311,37 +313,36 @@ impl<'a> Parser<'a> {
     }
 
     fn run(&mut self, text: &'a str, chunk: Chunk) -> Result<(), IngestError> {
-        let mut reader = Reader::from_str(text);
-        // The second half starts inside elements it never saw open; end tags are matched
+        // The second half starts inside elements it never saw open; their end tags are matched
         // against `names` below instead.
-        reader.config_mut().check_end_names = chunk != Chunk::Second;
-        reader.config_mut().allow_unmatched_ends = chunk == Chunk::Second;
+        let mut lexer = Lexer::new(text, chunk != Chunk::Second);
         loop {
-            let start = reader.buffer_position();
-            let event = reader.read_event().map_err(|e| {
-                self.error(reader.error_position(), "not-well-formed", format!("the XML is not well-formed: {e}"))
-                    .with_help("Fix the XML at this position (an editor with XML checking helps); cinlint cannot read past it.")
+            let token = lexer.next_token().map_err(|e| {
+                let error = self.error(e.offset as u64, e.kind, format!("the XML is not well-formed: {}", e.message));
+                match e.kind {
+                    "entity" => error.with_help("Census XML may use only &amp; &lt; &gt; &quot; &apos; and numeric character references."),
+                    _ => error.with_help("Fix the XML at this position (an editor with XML checking helps); cinlint cannot read past it."),
+                }
             })?;
-            match event {
-                Event::Start(e) => {
-                    let name = local_name(&e);
-                    self.open(name, start)?;
+            let start = lexer.token_start() as u64;
+            match token {
+                Token::Start(local) => {
+                    let (name, id) = element(local);
+                    self.open(name, id, start)?;
                     self.names.push(name);
                 }
-                Event::Empty(e) => {
-                    let name = local_name(&e);
-                    self.open(name, start)?;
+                Token::Empty(local) => {
+                    let (name, id) = element(local);
+                    self.open(name, id, start)?;
                     self.close(start)?;
                 }
-                Event::End(e) => {
-                    let local = e.local_name();
-                    let name = local.into_inner();
+                Token::End(local) => {
                     match self.names.pop() {
-                        // quick-xml matched the end tag itself unless this is a second half.
+                        // The lexer matched the end tag itself unless this is a second half.
                         Some(_) if chunk != Chunk::Second => {}
-                        Some(open) if open.as_bytes() == name || open == "(unknown)" => {}
+                        Some(open) if open.as_bytes() == local || open == "(unknown)" => {}
                         open => {
-                            let name = String::from_utf8_lossy(name);
+                            let name = String::from_utf8_lossy(local);
                             let expected = open.map_or("no end tag".to_string(), |o| format!("</{o}>"));
                             return Err(self
                                 .error(start, "not-well-formed", format!("the XML is not well-formed: expected {expected}, found </{name}>"))
@@ -350,32 +351,14 @@ impl<'a> Parser<'a> {
                     }
                     self.close(start)?
                 }
-                Event::Text(t) => {
-                    // The input was checked as UTF-8 once; a text event is a slice of it.
-                    let content = match borrowed_text(text, t.into_inner()) {
-                        Ok(slice) => Cow::Borrowed(slice),
-                        Err(bytes) => Cow::Owned(String::from_utf8(bytes.into_owned()).map_err(|e| self.error(start, "not-utf8", e.to_string()))?),
-                    };
-                    self.text(content, start)?;
-                }
-                Event::CData(t) => {
-                    let content = t.decode().map_err(|e| self.error(start, "not-utf8", e.to_string()))?;
-                    self.text(content, start)?;
-                }
-                Event::GeneralRef(r) => {
-                    let resolved = resolve_reference(&r).map_err(|message| {
-                        self.error(start, "entity", message)
-                            .with_help("Census XML may use only &amp; &lt; &gt; &quot; &apos; and numeric character references.")
-                    })?;
-                    self.text(Cow::Owned(resolved.to_string()), start)?;
-                }
-                Event::DocType(_) => {
+                Token::Text(content) | Token::CData(content) => self.text(Cow::Borrowed(content), start)?,
+                Token::Char(c) => self.text(Cow::Owned(c.to_string()), start)?,
+                Token::DocType => {
                     return Err(self
                         .error(start, "doctype", "the file has a DOCTYPE (DTD) declaration; cinlint refuses DTDs and never expands entities".into())
                         .with_help("Remove the <!DOCTYPE …> declaration: census XML does not use one."));
                 }
-                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-                Event::Eof => break,
+                Token::Eof => break,
             }
         }
         if chunk == Chunk::First {
@@ -410,7 +393,7 @@ impl<'a> Parser<'a> {
         ));
     }
 
-    fn open(&mut self, name: &'a str, start: u64) -> Result<(), IngestError> {
+    fn open(&mut self, name: &'static str, id: ElementId, start: u64) -> Result<(), IngestError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self
                 .error(start, "too-deep", format!("elements are nested more than {MAX_DEPTH} deep; a census return nests 7 levels"))
@@ -429,7 +412,7 @@ impl<'a> Parser<'a> {
             if self.root_closed {
                 return Err(self.error(start, "not-well-formed", format!("<{name}> follows the end of <Message>: a file has one root element")));
             }
-            if name != "Message" {
+            if id != names::MESSAGE {
                 return Err(self
                     .error(start, "wrong-root", format!("the root element is <{name}>; a census return's root is <Message>"))
                     .with_help("Is this the CIN census XML? Other DfE returns have other roots."));
@@ -437,9 +420,9 @@ impl<'a> Parser<'a> {
             self.stack.push(Ctx::Message);
             return Ok(());
         };
-        let ctx = match (parent, name) {
+        let ctx = match (parent, id) {
             (Ctx::Skip, _) => Ctx::Skip,
-            (Ctx::Message, "Header") => {
+            (Ctx::Message, names::HEADER) => {
                 if !self.header_seen {
                     self.header_seen = true;
                     self.header = Some(self.open_row(table::HEADER, pos));
@@ -449,58 +432,56 @@ impl<'a> Parser<'a> {
                     Ctx::Skip
                 }
             }
-            (Ctx::Message, "Children") => Ctx::Children,
-            (Ctx::Row(i), "CollectionDetails") if self.is_header(i) => Ctx::CollectionDetails,
-            (Ctx::Row(i), "Source") if self.is_header(i) => Ctx::Source,
-            (Ctx::Row(i), "Content") if self.is_header(i) => Ctx::Skip, // pre-2022 CBDSLevels block
+            (Ctx::Message, names::CHILDREN) => Ctx::Children,
+            (Ctx::Row(i), names::COLLECTION_DETAILS) if self.is_header(i) => Ctx::CollectionDetails,
+            (Ctx::Row(i), names::SOURCE) if self.is_header(i) => Ctx::Source,
+            (Ctx::Row(i), names::CONTENT) if self.is_header(i) => Ctx::Skip, // pre-2022 CBDSLevels block
             (Ctx::CollectionDetails | Ctx::Source, _) => {
                 let row = self.header.expect("inside the header");
-                return self.field(row, name, pos);
+                return self.field(row, name, id, pos);
             }
-            (Ctx::Children, "Child") => {
+            (Ctx::Children, names::CHILD) => {
                 self.children += 1;
                 self.episode = 0;
                 self.ids_row = self.open_row(table::CHILD_IDENTIFIERS, pos);
                 self.chars_row = self.open_row(table::CHILD_CHARACTERISTICS, pos);
                 Ctx::Child
             }
-            (Ctx::Child, "ChildIdentifiers") => {
+            (Ctx::Child, names::CHILD_IDENTIFIERS) => {
                 self.open_rows[self.ids_row].pos = pos;
                 Ctx::Row(self.ids_row)
             }
-            (Ctx::Child, "ChildCharacteristics") => {
+            (Ctx::Child, names::CHILD_CHARACTERISTICS) => {
                 self.open_rows[self.chars_row].pos = pos;
                 Ctx::Row(self.chars_row)
             }
-            (Ctx::Row(i), "Disabilities") if i == self.chars_row => {
-                Ctx::List(table::DISABILITIES)
-            }
-            (Ctx::Child, "CINdetails") => {
+            (Ctx::Row(i), names::DISABILITIES) if i == self.chars_row => Ctx::List(table::DISABILITIES),
+            (Ctx::Child, names::CIN_DETAILS) => {
                 self.episode += 1;
                 self.assessment = 0;
                 self.cpp = 0;
                 Ctx::Row(self.open_row(table::CIN_DETAILS, pos))
             }
             (Ctx::Row(i), child) if self.is_table(i, table::CIN_DETAILS) => match child {
-                "Assessments" => {
+                names::ASSESSMENTS => {
                     self.assessment += 1;
                     Ctx::Row(self.open_row(table::ASSESSMENTS, pos))
                 }
-                "CINPlanDates" => Ctx::Row(self.open_row(table::CIN_PLAN_DATES, pos)),
-                "Section47" => Ctx::Row(self.open_row(table::SECTION47, pos)),
-                "ChildProtectionPlans" => {
+                names::CIN_PLAN_DATES => Ctx::Row(self.open_row(table::CIN_PLAN_DATES, pos)),
+                names::SECTION47 => Ctx::Row(self.open_row(table::SECTION47, pos)),
+                names::CHILD_PROTECTION_PLANS => {
                     self.cpp += 1;
                     Ctx::Row(self.open_row(table::CHILD_PROTECTION_PLANS, pos))
                 }
-                "PreProceedingsandFGDM" => Ctx::Row(self.open_row(table::PRE_PROCEEDINGS, pos)),
-                _ => return self.field(i, name, pos),
+                names::PRE_PROCEEDINGS => Ctx::Row(self.open_row(table::PRE_PROCEEDINGS, pos)),
+                _ => return self.field(i, name, id, pos),
             },
-            (Ctx::Row(i), "FactorsIdentifiedAtAssessment") if self.is_table(i, table::ASSESSMENTS) => {
+            (Ctx::Row(i), names::FACTORS_IDENTIFIED) if self.is_table(i, table::ASSESSMENTS) => {
                 Ctx::List(table::ASSESSMENT_FACTORS)
             }
-            (Ctx::Row(i), "Reviews") if self.is_table(i, table::CHILD_PROTECTION_PLANS) => Ctx::List(table::REVIEWS),
-            (Ctx::Row(i), _) => return self.field(i, name, pos),
-            (Ctx::List(table), _) if name == schema::TABLES[table].element => {
+            (Ctx::Row(i), names::REVIEWS) if self.is_table(i, table::CHILD_PROTECTION_PLANS) => Ctx::List(table::REVIEWS),
+            (Ctx::Row(i), _) => return self.field(i, name, id, pos),
+            (Ctx::List(table), _) if names::known().is_row_element(id, table) => {
                 let row = self.open_row(table, pos);
                 self.stack.push(Ctx::Row(row));
                 self.capture = Some(Capture { row, column: 0, name, pos, text: Cow::Borrowed(""), nested: 0 });
@@ -557,15 +538,15 @@ impl<'a> Parser<'a> {
     }
 
     /// A field element of the row at `row`: start capturing its text.
-    fn field(&mut self, row: usize, name: &'a str, pos: Pos) -> Result<(), IngestError> {
-        let def = schema::TABLES[self.open_rows[row].table];
-        match column_of(def, name) {
-            Some(column) if def.keys.iter().all(|k| k.name != name) => {
+    fn field(&mut self, row: usize, name: &'static str, id: ElementId, pos: Pos) -> Result<(), IngestError> {
+        let table = self.open_rows[row].table;
+        match names::known().column(id, table) {
+            Some(column) => {
                 self.capture = Some(Capture { row, column, name, pos, text: Cow::Borrowed(""), nested: 0 });
                 self.stack.push(Ctx::Row(row));
             }
-            _ => {
-                let parent = def.element;
+            None => {
+                let parent = schema::TABLES[table].element;
                 self.unknown(name, pos, &format!("in <{parent}>"));
                 self.stack.push(Ctx::Skip);
             }
@@ -610,7 +591,7 @@ impl<'a> Parser<'a> {
     }
 
     fn close(&mut self, _start: u64) -> Result<(), IngestError> {
-        let ctx = self.stack.pop().expect("quick-xml checks end tags");
+        let ctx = self.stack.pop().expect("the lexer matches end tags");
         if let Some(capture) = &mut self.capture {
             if capture.nested > 0 {
                 capture.nested -= 1;
@@ -759,121 +740,15 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// `raw` as the slice of `text` it was borrowed from (no second UTF-8 check); `Err` gives the
-/// bytes back when they are not a slice of `text` on character boundaries.
-fn borrowed_text<'a>(text: &'a str, raw: Cow<'a, [u8]>) -> Result<&'a str, Cow<'a, [u8]>> {
-    let Cow::Borrowed(bytes) = raw else { return Err(raw) };
-    let offset = (bytes.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-    match text.get(offset..offset.saturating_add(bytes.len())) {
-        Some(slice) if std::ptr::eq(slice.as_ptr(), bytes.as_ptr()) => Ok(slice),
-        _ => Err(Cow::Borrowed(bytes)),
-    }
-}
-
 /// XML white space only (space, tab, CR, LF): the indentation between elements.
 fn is_xml_space(text: &str) -> bool {
     text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
-/// The element's local name (any namespace prefix dropped), as a `'static` spelling. Known
-/// names are looked up by their bytes (no UTF-8 check, a cheap hash): this runs for every tag.
-fn local_name(e: &quick_xml::events::BytesStart<'_>) -> &'static str {
-    let local = e.local_name();
-    let bytes = local.into_inner();
-    match known_names().get(bytes) {
-        Some(name) => name,
-        None => unknown_name(std::str::from_utf8(bytes).unwrap_or("?")),
-    }
-}
-
-/// The schema's element names in an open-addressed table whose slot is a hash of a name's
-/// length and three of its bytes: a lookup costs a few instructions and one comparison, where
-/// hashing every byte of the name cost more than the rest of reading the tag.
-struct NameTable {
-    slots: Vec<Option<&'static str>>,
-}
-
-impl NameTable {
-    /// Slots: a power of two well above the ~150 names, so probes are short.
-    const SLOTS: usize = 1024;
-
-    fn new(names: impl IntoIterator<Item = &'static str>) -> Self {
-        let mut table = NameTable { slots: vec![None; Self::SLOTS] };
-        for name in names {
-            if table.get(name.as_bytes()).is_none() {
-                let mut slot = Self::slot(name.as_bytes());
-                while table.slots[slot].is_some() {
-                    slot = (slot + 1) % Self::SLOTS;
-                }
-                table.slots[slot] = Some(name);
-            }
-        }
-        table
-    }
-
-    fn slot(bytes: &[u8]) -> usize {
-        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { return 0 };
-        let key = (bytes.len() as u32) | u32::from(first) << 8 | u32::from(bytes[bytes.len() / 2]) << 16 | u32::from(last) << 24;
-        (key.wrapping_mul(0x9E37_79B1) >> 22) as usize % Self::SLOTS
-    }
-
-    fn get(&self, bytes: &[u8]) -> Option<&'static str> {
-        let mut slot = Self::slot(bytes);
-        loop {
-            match self.slots[slot] {
-                None => return None,
-                Some(name) if name.as_bytes() == bytes => return Some(name),
-                Some(_) => slot = (slot + 1) % Self::SLOTS,
-            }
-        }
-    }
-}
-
-/// Every element name of the census schema, for allocation-free lookups.
-fn known_names() -> &'static NameTable {
-    use std::sync::OnceLock;
-    static NAMES: OnceLock<NameTable> = OnceLock::new();
-    NAMES.get_or_init(|| {
-        const CONTAINERS: &[&str] = &[
-            "Message", "Header", "CollectionDetails", "Source", "Children", "Child", "Disabilities",
-            "FactorsIdentifiedAtAssessment", "Reviews", "CINPlanDates", "Content",
-        ];
-        let columns = schema::TABLES.iter().flat_map(|t| std::iter::once(t.element).chain(t.columns.iter().map(|c| c.name)));
-        NameTable::new(CONTAINERS.iter().copied().chain(columns))
-    })
-}
-
-/// Unknown names are kept in a small process-wide set (bounded) so they can be `'static`.
-fn unknown_name(name: &str) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::Mutex;
-    static NAMES: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
-    let mut guard = NAMES.lock().unwrap_or_else(|e| e.into_inner());
-    let set = guard.get_or_insert_with(HashSet::new);
-    if let Some(existing) = set.get(name) {
-        return existing;
-    }
-    if set.len() > 10_000 {
-        return "(unknown)";
-    }
-    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
-    set.insert(leaked);
-    leaked
-}
-
-fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> Result<char, String> {
-    if let Ok(Some(c)) = r.resolve_char_ref() {
-        return Ok(c);
-    }
-    let name = r.decode().map_err(|e| e.to_string())?;
-    match name.as_ref() {
-        "amp" => Ok('&'),
-        "lt" => Ok('<'),
-        "gt" => Ok('>'),
-        "quot" => Ok('"'),
-        "apos" => Ok('\''),
-        other => Err(format!("the entity `&{other};` is not defined; cinlint never expands entities")),
-    }
+/// An element's local name as a `'static` spelling, and its id. Known names are looked up by
+/// their bytes (no UTF-8 check): this runs for every tag.
+fn element(local: &[u8]) -> (&'static str, ElementId) {
+    names::known().get(local).unwrap_or_else(|| (names::unknown(&String::from_utf8_lossy(local)), names::UNKNOWN))
 }
 
 fn shorten(text: &str) -> String {
@@ -891,7 +766,7 @@ mod tests {
 
     #[test]
     fn table_positions_match_the_schema() {
-        let position = |def: &TableDef| schema::TABLES.iter().position(|t| t.name == def.name).unwrap();
+        let position = |def: &schema::TableDef| schema::TABLES.iter().position(|t| t.name == def.name).unwrap();
         assert_eq!(table::HEADER, position(&schema::HEADER));
         assert_eq!(table::CHILD_IDENTIFIERS, position(&schema::CHILD_IDENTIFIERS));
         assert_eq!(table::CHILD_CHARACTERISTICS, position(&schema::CHILD_CHARACTERISTICS));
@@ -908,27 +783,7 @@ mod tests {
     }
 
     #[test]
-    fn every_schema_name_is_found_and_no_other() {
-        let names = known_names();
-        for table in schema::TABLES {
-            assert_eq!(names.get(table.element.as_bytes()), Some(table.element));
-            for column in table.columns {
-                assert_eq!(names.get(column.name.as_bytes()), Some(column.name));
-            }
-        }
-        for other in ["", "C", "Chil", "Childs", "child", "LAchildId", "Message2"] {
-            assert_eq!(names.get(other.as_bytes()), None, "{other}");
-        }
-        assert_eq!(names.get(b"Child"), Some("Child"));
-    }
-
-    #[test]
-    fn borrowed_text_is_a_slice_of_the_input() {
-        let text = "<a>é x</a>";
-        assert_eq!(borrowed_text(text, Cow::Borrowed(&text.as_bytes()[3..7])), Ok("é x"));
-        let elsewhere = b"abc".to_vec();
-        assert!(borrowed_text(text, Cow::Borrowed(&elsewhere[..])).is_err());
-        assert!(borrowed_text(text, Cow::Owned(b"a".to_vec())).is_err());
+    fn xml_space() {
         assert!(is_xml_space(" \r\n\t") && !is_xml_space("\u{a0}"));
     }
 

@@ -103,10 +103,16 @@ impl Finding {
         self.locations.first()
     }
 
-    /// Sort key: file order of the primary location, then code.
-    pub fn sort_key(&self) -> (u32, u64, String) {
-        let offset = self.primary().and_then(|l| l.offset).unwrap_or(0);
-        (self.child_key.map(|k| k + 1).unwrap_or(0), offset, self.code.clone())
+    /// The order findings are reported in: by child in file order, then the primary
+    /// location's place in the file, then code, then message and the other locations, so a rule
+    /// that finds two things at one place reports them in the same order on every run (rules
+    /// run at once and their rows arrive in any order).
+    pub fn report_order(&self, other: &Finding) -> std::cmp::Ordering {
+        let offset = |f: &Finding| f.primary().and_then(|l| l.offset).unwrap_or(0);
+        let offsets = |f: &Finding| f.locations.iter().map(|l| (l.offset, l.row)).collect::<Vec<_>>();
+        (self.child_key.map(|k| k + 1).unwrap_or(0), offset(self), &self.code, &self.message)
+            .cmp(&(other.child_key.map(|k| k + 1).unwrap_or(0), offset(other), &other.code, &other.message))
+            .then_with(|| offsets(self).cmp(&offsets(other)))
     }
 }
 
@@ -123,5 +129,38 @@ mod tests {
             assert_eq!(s.as_str().parse::<Severity>().unwrap(), s);
         }
         assert!("fatal".parse::<Severity>().is_err());
+    }
+
+    #[test]
+    fn report_order_is_total_for_findings_at_one_place() {
+        let finding = |code: &str, message: &str, child: Option<u32>, offset: u64| Finding {
+            code: code.into(),
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+            child: None,
+            child_key: child,
+            module: "CINdetails".into(),
+            locations: vec![Location {
+                table: "CINdetails".into(),
+                row: Some(1),
+                field: None,
+                file: None,
+                line: None,
+                column: None,
+                offset: Some(offset),
+                len: None,
+                cell: None,
+            }],
+        };
+        let mut a = vec![finding("2990", "b", Some(0), 10), finding("2990", "a", Some(0), 10), finding("1", "z", None, 99), finding("2990", "a", Some(0), 5)];
+        let mut b = a.clone();
+        b.reverse();
+        a.sort_by(Finding::report_order);
+        b.sort_by(Finding::report_order);
+        assert_eq!(a, b);
+        let order: Vec<_> = a.iter().map(|f| (f.child_key, f.message.as_str())).collect();
+        assert_eq!(order, vec![(None, "z"), (Some(0), "a"), (Some(0), "a"), (Some(0), "b")]);
+        assert_eq!(a[1].primary().unwrap().offset, Some(5));
     }
 }
