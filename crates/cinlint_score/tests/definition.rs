@@ -4,7 +4,7 @@
 use cinlint_score::ScoreConfig;
 
 fn defaults() -> toml::Table {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules/cinlint.toml")).unwrap();
+    let text = std::fs::read_to_string(std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo")).join("../../rules/cinlint.toml")).unwrap();
     let all: toml::Table = toml::from_str(&text).unwrap();
     all["score"].as_table().unwrap().clone()
 }

@@ -748,11 +748,14 @@ fn build_export_table(def: &'static TableDef, rows: PlacedRows<'_>, mut findings
                     });
                     continue;
                 }
-                ExportColumn::VisitPlan(at) | ExportColumn::Cell(at) => rec.cell_at(at.unwrap_or_else(|| spec.index(name))),
+                ExportColumn::VisitPlan(at) | ExportColumn::Cell(at) => {
+                    let at = at.unwrap_or_else(|| spec.index(name));
+                    rec.cell_at(at).map(|c| (c, rec.row.is_bad(at)))
+                }
             };
-            v[i] = cell.map(|c| {
+            v[i] = cell.map(|(c, bad)| {
                 let t = match column.kind {
-                    ColumnKind::Bool if !c.bad => bool_text(c.text == "Y"),
+                    ColumnKind::Bool if !bad => bool_text(c.text == "Y"),
                     ColumnKind::Text if spec.name == "ext_household" || name == "cinr_review_outcome" => {
                         let up = c.text.to_ascii_uppercase();
                         if let Some(list) = code_list(name) {

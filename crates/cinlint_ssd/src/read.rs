@@ -17,8 +17,6 @@ pub struct Cell {
     /// Short values (ids, dates, codes: nearly all) are stored inline, without an allocation.
     pub text: CompactString,
     pub pos: Pos,
-    /// The text did not parse as the column's type (kept verbatim, read as blank).
-    pub bad: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -27,6 +25,17 @@ pub struct RawRow {
     pub pos: Pos,
     /// Indexed like the spec's columns; `None` = blank or column not supplied.
     pub cells: Vec<Option<Cell>>,
+    /// Bit `i` set: column `i`'s text did not parse as its type (kept verbatim, read as blank).
+    /// A mask beside the cells rather than a flag in each keeps a cell at 32 bytes; the
+    /// export's cells are most of its reader's memory (a test keeps tables under 64 columns).
+    pub bad: u64,
+}
+
+impl RawRow {
+    /// Whether the text of the column at `column` did not parse as its type.
+    pub fn is_bad(&self, column: usize) -> bool {
+        self.bad >> column & 1 == 1
+    }
 }
 
 #[derive(Debug)]
@@ -60,7 +69,7 @@ impl<'a> Rec<'a> {
 
     /// [`Rec::s`] of the column at `column` in the spec.
     pub fn s_at(&self, column: usize) -> Option<&'a str> {
-        self.cell_at(column).filter(|c| !c.bad).map(|c| c.text.as_str())
+        self.cell_at(column).filter(|_| !self.row.is_bad(column)).map(|c| c.text.as_str())
     }
 
     pub fn d(&self, column: &str) -> Option<NaiveDate> {
@@ -283,6 +292,7 @@ pub fn build_table_with(
             .with_help("Quote fields that contain commas or line breaks (RFC 4180)."));
         }
         let mut cells: Vec<Option<Cell>> = vec![None; spec.columns.len()];
+        let mut bad_cells = 0u64;
         for (i, field) in record.fields.into_iter().enumerate() {
             let Some(c) = mapping[i] else { continue };
             let column = &spec.columns[c];
@@ -415,7 +425,8 @@ pub fn build_table_with(
                     }
                 }
             }
-            cells[c] = Some(Cell { text, pos, bad });
+            bad_cells |= u64::from(bad) << c;
+            cells[c] = Some(Cell { text, pos });
         }
         let pos = record.pos;
         for (i, column) in spec.columns.iter().enumerate() {
@@ -462,7 +473,7 @@ pub fn build_table_with(
             }
             keys_seen.insert(key, pos);
         }
-        rows.push(RawRow { pos, cells });
+        rows.push(RawRow { pos, cells, bad: bad_cells });
     }
     Ok(RawTable { spec, rows, bytes: 0 })
 }
@@ -533,4 +544,17 @@ fn key_names(spec: &TableSpec) -> String {
 fn csv_error(display: &str, bytes: &[u8], bom: usize, e: csv::Error) -> IngestError {
     let offset = e.position().map_or(0, |p| p.byte()) + bom as u64;
     IngestError::at(display, bytes, offset, "bad-csv", format!("the CSV cannot be read: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_is_32_bytes_and_every_table_fits_the_bad_mask() {
+        assert!(std::mem::size_of::<Option<Cell>>() <= 32, "{}", std::mem::size_of::<Option<Cell>>());
+        for spec in crate::spec::TABLES {
+            assert!(spec.columns.len() <= 64, "{} has {} columns", spec.name, spec.columns.len());
+        }
+    }
 }

@@ -7,7 +7,7 @@ use cinlint_ssd::{read_export, ExportOptions};
 use std::path::PathBuf;
 
 fn sample() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/ssd/s3001_la919_n400")
+    std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo")).join("../../../shared/conformance/ssd/s3001_la919_n400")
 }
 
 fn load() -> CensusData {
