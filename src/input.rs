@@ -6,7 +6,7 @@ use cinlint_ingest::{CensusData, IngestError};
 use cinlint_model::CollectionYear;
 use cinlint_ssd::mapping::{Mapping, MappingError};
 use cinlint_ssd::ExportError;
-use miette::{Diagnostic, LabeledSpan, NamedSource, Report};
+use miette::{Diagnostic, LabeledSpan, Report};
 use std::path::Path;
 
 /// An ingest error as a miette report with the offending line shown.
@@ -19,7 +19,7 @@ pub fn ingest_report(err: IngestError) -> Report {
         #[help]
         help: Option<String>,
         #[source_code]
-        src: Option<NamedSource<String>>,
+        src: Option<cinlint_report::source::Window>,
         #[label(collection)]
         labels: Vec<LabeledSpan>,
     }
@@ -27,13 +27,9 @@ pub fn ingest_report(err: IngestError) -> Report {
     let mut source = None;
     let mut labels = Vec::new();
     if let (Some(offset), Ok(bytes)) = (err.offset, std::fs::read(&err.file)) {
-        let window = cinlint_report::source::Window::around(&err.file, &bytes, offset, offset, 1);
-        let span = window.span(offset, 1);
-        // Re-base the window so miette shows the file's line numbers.
-        let padded = format!("{}{}", "\n".repeat(window.first_line), window.text);
-        let shift = window.first_line;
-        labels.push(LabeledSpan::new_with_span(Some(err.kind.to_string()), miette::SourceSpan::new((span.offset() + shift).into(), span.len())));
-        source = Some(NamedSource::new(&err.file, padded));
+        let window = cinlint_report::source::Window::around(&err.file, &bytes, offset, offset, 1, (err.line, err.column));
+        labels.push(LabeledSpan::new_with_span(Some(err.kind.to_string()), window.span(offset, 1)));
+        source = Some(window);
     }
     Report::new(InputError { message: format!("{location}: {}", err.message), help: err.help, src: source, labels })
 }

@@ -125,3 +125,33 @@ fn settings_file_thresholds_severities_and_mistakes() {
     assert!(stderr(&out).contains("check(s) not run, the input has no CinPlans"), "{}", stderr(&out));
     assert!(!stdout(&out).contains("not run: it needs"), "not repeated per check in the text output");
 }
+
+/// Some systems write a return as one line. Every finding is still located (same findings,
+/// columns along the line) and shown with a short cut of the line, never the whole of it; this
+/// once panicked inside the renderer and took time growing with the square of the file.
+#[test]
+fn a_return_written_as_one_line_is_checked_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sample()).unwrap();
+    let one_line: String = text.lines().map(str::trim).collect();
+    let path = dir.path().join("one-line.xml");
+    std::fs::write(&path, &one_line).unwrap();
+    let path = path.display().to_string();
+    let json = |p: &str| {
+        let out = run(&["check", p, "--format", "json"]);
+        json_lines(&stdout(&out))
+    };
+    let (original, flat) = (json(&sample()), json(&path));
+    assert_eq!(original.len(), flat.len());
+    for (a, b) in original.iter().zip(&flat) {
+        assert_eq!((&a["code"], &a["child"]), (&b["code"], &b["child"]));
+        if b["line"].is_u64() {
+            assert_eq!(b["line"], 1, "{b}");
+        }
+    }
+    let out = run(&["check", &path, "--max-snippets", "0"]);
+    let shown = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(shown.contains("one-line.xml:1:"), "located on line 1");
+    assert!(shown.lines().all(|l| l.chars().count() < 1200), "no line shown whole");
+}

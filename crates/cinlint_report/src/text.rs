@@ -80,7 +80,8 @@ fn diagnostic(finding: &Finding, sources: &SourceTexts, with_source: bool) -> Fi
             // Keep windows small: far-apart locations are listed instead of shown.
             let near: Vec<_> = same_file.iter().filter(|l| l.offset.unwrap_or(0) <= min + 4000).collect();
             let far_max = near.iter().filter_map(|l| l.offset).max().unwrap_or(max);
-            let w = Window::around(file, text, min, far_max, 1);
+            let place = same_file.iter().find(|l| l.offset == Some(min)).map_or((1, 1), |l| (l.line.unwrap_or(1), l.column.unwrap_or(1)));
+            let w = Window::around(file, text, min, far_max, 1, place);
             for l in &near {
                 let offset = l.offset.unwrap_or(min);
                 let len = located_len(text, offset);
