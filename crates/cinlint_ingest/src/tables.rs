@@ -18,32 +18,42 @@ pub struct TableData {
 }
 
 impl TableData {
-    /// Appends the rows of `later` (the same table read from a later part of the input, its
-    /// `_row` and `child_key` numbered from zero), renumbering them after these.
-    pub fn append(&mut self, later: TableData, child_offset: u32) {
+    /// The same table read from consecutive parts of the input, one after another: each part's
+    /// `_row` and `child_key` are numbered from zero, and `child_key`s move on by the part's
+    /// offset (the children before it). One concatenation, so no part is copied twice.
+    pub fn concat(parts: Vec<(TableData, u32)>) -> TableData {
         use arrow::array::UInt32Array;
-        let row_offset = self.batch.num_rows() as u32;
-        let schema = later.batch.schema();
-        let columns: Vec<ArrayRef> = schema
-            .fields()
-            .iter()
-            .zip(later.batch.columns())
-            .map(|(field, column)| {
-                let offset = match field.name().as_str() {
-                    schema::ROW => row_offset,
-                    schema::CHILD_KEY => child_offset,
-                    _ => return column.clone(),
-                };
-                let values = column.as_any().downcast_ref::<UInt32Array>().expect("_row and child_key are UInt32");
-                Arc::new(arrow::compute::kernels::arity::unary::<_, _, arrow::datatypes::UInt32Type>(values, |v| v + offset)) as ArrayRef
-            })
-            .collect();
-        let later_batch = RecordBatch::try_new(schema.clone(), columns).expect("same schema");
-        self.batch = arrow::compute::concat_batches(&schema, [&self.batch, &later_batch]).expect("same schema");
-        self.positions.rows.extend(later.positions.rows);
-        for (mine, theirs) in self.positions.fields.iter_mut().zip(later.positions.fields) {
-            mine.extend(theirs);
+        let mut parts = parts.into_iter();
+        let (mut first, _) = parts.next().expect("at least one part");
+        let schema = first.batch.schema();
+        let mut batches = vec![first.batch.clone()];
+        let mut row_offset = first.batch.num_rows() as u32;
+        for (later, child_offset) in parts {
+            let columns: Vec<ArrayRef> = schema
+                .fields()
+                .iter()
+                .zip(later.batch.columns())
+                .map(|(field, column)| {
+                    let offset = match field.name().as_str() {
+                        schema::ROW => row_offset,
+                        schema::CHILD_KEY => child_offset,
+                        _ => return column.clone(),
+                    };
+                    let values = column.as_any().downcast_ref::<UInt32Array>().expect("_row and child_key are UInt32");
+                    Arc::new(arrow::compute::kernels::arity::unary::<_, _, arrow::datatypes::UInt32Type>(values, |v| v + offset)) as ArrayRef
+                })
+                .collect();
+            row_offset += later.batch.num_rows() as u32;
+            batches.push(RecordBatch::try_new(schema.clone(), columns).expect("same schema"));
+            first.positions.rows.extend(later.positions.rows);
+            for (mine, theirs) in first.positions.fields.iter_mut().zip(later.positions.fields) {
+                mine.extend(theirs);
+            }
         }
+        if batches.len() > 1 {
+            first.batch = arrow::compute::concat_batches(&schema, &batches).expect("same schema");
+        }
+        first
     }
 }
 

@@ -34,26 +34,39 @@ pub fn read_census_xml(path: &Path) -> Result<CensusData, IngestError> {
     read_census_xml_bytes(&path.display().to_string(), bytes)
 }
 
-/// Inputs at least this large are parsed in two halves on two threads.
+/// Inputs at least this large are parsed in parts, one per core, each at least half this large.
 pub const PARALLEL_MIN_BYTES: usize = 4 * 1024 * 1024;
+
+/// Most parts a document is parsed in at once (beyond this, building the tables dominates).
+pub const MAX_PARTS: usize = 8;
 
 /// Reads census XML from memory; `name` is used in locations and errors.
 pub fn read_census_xml_bytes(name: &str, bytes: Vec<u8>) -> Result<CensusData, IngestError> {
     read_census_xml_bytes_split_from(name, bytes, PARALLEL_MIN_BYTES)
 }
 
-/// As [`read_census_xml_bytes`], parsing in two halves on two threads when the input holds at
-/// least `parallel_min_bytes` (tests use 0 to compare both ways on small inputs).
+/// As [`read_census_xml_bytes`], parsing in parts on as many threads as there are cores (at
+/// most [`MAX_PARTS`]) when the input holds at least `parallel_min_bytes`, each part at least
+/// half that.
 pub fn read_census_xml_bytes_split_from(name: &str, bytes: Vec<u8>, parallel_min_bytes: usize) -> Result<CensusData, IngestError> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from).min(MAX_PARTS);
+    let parts = if bytes.len() < parallel_min_bytes { 1 } else { (bytes.len() / (parallel_min_bytes / 2).max(1)).min(cores).max(1) };
+    read_census_xml_bytes_in_parts(name, bytes, parts)
+}
+
+/// As [`read_census_xml_bytes`], in up to `parts` parts split at `<Child>` starts, one thread
+/// each (tests use several parts on small inputs to compare with one pass).
+pub fn read_census_xml_bytes_in_parts(name: &str, bytes: Vec<u8>, parts: usize) -> Result<CensusData, IngestError> {
     // Shared, not copied: `Arc<[u8]>` would copy the whole file (and briefly hold it twice).
     let bytes: Arc<Vec<u8>> = Arc::new(bytes);
     let text = check_encoding(name, &bytes)?;
     let body_start = bytes.len() - text.len();
     let mut sources = SourceMap::default();
     let file = sources.add(SourceFile::text(name, bytes.clone()));
-    let parts = split_point(text).filter(|_| text.len() >= parallel_min_bytes).and_then(|split| parse_halves(name, &bytes, file, body_start, text, split));
-    let parts = match parts {
-        Some(parts) => parts,
+    let splits = split_points(text, parts);
+    let parsed = if splits.is_empty() { None } else { parse_parts(name, &bytes, file, body_start, text, &splits) };
+    let parsed = match parsed {
+        Some(parsed) => parsed,
         None => {
             let mut parser = Parser::new(name, &bytes, file, body_start as u64);
             parser.run(text, Chunk::Whole)?;
@@ -61,40 +74,55 @@ pub fn read_census_xml_bytes_split_from(name: &str, bytes: Vec<u8>, parallel_min
         }
     };
     let input = InputSummary { path: name.to_string(), kind: InputKind::CensusXml, bytes: bytes.len() as u64, checksum: Checksum::of(vec![bytes.clone()]) };
-    Ok(parts.into_data(sources, input))
+    Ok(parsed.into_data(sources, input))
 }
 
-/// Where to split the document for two threads: the `<Child>` start nearest after the middle of
-/// the `<Children>` element.
-fn split_point(text: &str) -> Option<usize> {
-    let children = text.find("<Children>")?;
-    let middle = children + (text.len() - children) / 2;
-    let mut at = middle;
-    while !text.is_char_boundary(at) {
-        at += 1;
+/// Where to split the document into `parts` parts: the `<Child>` starts nearest after evenly
+/// spaced points of the `<Children>` element, in order, without repeats.
+fn split_points(text: &str, parts: usize) -> Vec<usize> {
+    let Some(children) = text.find("<Children>") else { return Vec::new() };
+    let mut splits: Vec<usize> = Vec::new();
+    for k in 1..parts {
+        let mut at = children + (text.len() - children) * k / parts;
+        while !text.is_char_boundary(at) {
+            at += 1;
+        }
+        let Some(split) = text[at..].find("<Child>").map(|i| at + i) else { break };
+        if splits.last().is_none_or(|&last| split > last) {
+            splits.push(split);
+        }
     }
-    text[at..].find("<Child>").map(|i| at + i)
+    splits
 }
 
-/// Parses `text[..split]` and `text[split..]` at once. `None` when either half fails or the
-/// split did not land between two children (e.g. inside a comment): the caller then parses the
-/// whole text in one pass, which gives the authoritative error if there is one.
-fn parse_halves(name: &str, bytes: &[u8], file: u16, body_start: usize, text: &str, split: usize) -> Option<Parts> {
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
-            let mut parser = Parser::new(name, bytes, file, (body_start + split) as u64);
+/// Parses the parts between `splits` at once. `None` when any part fails or a split did not
+/// land between two children (e.g. inside a comment): the caller then parses the whole text in
+/// one pass, which gives the authoritative error if there is one.
+fn parse_parts(name: &str, bytes: &[u8], file: u16, body_start: usize, text: &str, splits: &[usize]) -> Option<Parts> {
+    let bounds: Vec<(usize, usize)> = std::iter::once(0).chain(splits.iter().copied()).zip(splits.iter().copied().chain(std::iter::once(text.len()))).collect();
+    let last = bounds.len() - 1;
+    let parse = |index: usize, (from, to): (usize, usize)| {
+        let chunk = match index {
+            0 => Chunk::First,
+            i if i == last => Chunk::Last,
+            _ => Chunk::Middle,
+        };
+        let mut parser = Parser::new(name, bytes, file, (body_start + from) as u64);
+        if chunk != Chunk::First {
             parser.enter_children();
-            parser.run(&text[split..], Chunk::Second).ok().map(|()| parser.into_parts(false))
-        });
-        let mut parser = Parser::new(name, bytes, file, body_start as u64);
-        let first = parser.run(&text[..split], Chunk::First).ok().filter(|()| parser.at_child_boundary()).map(|()| parser.into_parts(true));
-        (first, second.join())
-    });
-    let second = match second {
-        Ok(second) => second,
-        Err(panic) => std::panic::resume_unwind(panic),
+        }
+        let read = parser.run(&text[from..to], chunk).is_ok() && (chunk == Chunk::Last || parser.at_child_boundary());
+        read.then(|| parser.into_parts(chunk == Chunk::First))
     };
-    Some(first?.append(second?))
+    let parts: Vec<Option<Parts>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds.iter().enumerate().skip(1).map(|(i, &b)| scope.spawn(move || parse(i, b))).collect();
+        let first = parse(0, bounds[0]);
+        std::iter::once(first)
+            .chain(handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))))
+            .collect()
+    });
+    let parts: Option<Vec<Parts>> = parts.into_iter().collect();
+    Some(Parts::concat(parts?))
 }
 
 /// Which part of the document a parser reads.
@@ -103,8 +131,22 @@ enum Chunk {
     Whole,
     /// From the start up to a `<Child>` start: ends inside `<Children>`.
     First,
+    /// From a `<Child>` start up to another: starts and ends inside `<Children>`.
+    Middle,
     /// From a `<Child>` start to the end: starts inside `<Children>`.
-    Second,
+    Last,
+}
+
+impl Chunk {
+    /// Whether the part starts at the document's start, so it sees every element open.
+    fn from_start(self) -> bool {
+        matches!(self, Chunk::Whole | Chunk::First)
+    }
+
+    /// Whether the part runs to the document's end.
+    fn to_end(self) -> bool {
+        matches!(self, Chunk::Whole | Chunk::Last)
+    }
 }
 
 /// What a parser produced, before the tables are finished.
@@ -115,21 +157,27 @@ struct Parts {
 }
 
 impl Parts {
-    /// These parts followed by `later` (whose rows and children are numbered from zero).
-    fn append(mut self, later: Parts) -> Parts {
-        let child_offset = self.children as u32;
-        let mut row_offsets = std::collections::HashMap::new();
-        for (table, next) in self.tables.iter_mut().zip(later.tables) {
-            row_offsets.insert(table.def.name, table.batch.num_rows() as u32);
-            table.append(next, child_offset);
+    /// The parts one after another (each part's rows and children are numbered from zero).
+    fn concat(parts: Vec<Parts>) -> Parts {
+        let mut children = 0u32;
+        let mut row_offsets = vec![0u32; schema::TABLES.len()];
+        let mut tables: Vec<Vec<(crate::tables::TableData, u32)>> = (0..schema::TABLES.len()).map(|_| Vec::new()).collect();
+        let mut findings = Vec::new();
+        for part in parts {
+            for mut pending in part.findings {
+                let table = schema::TABLES.iter().position(|t| t.name == pending.table);
+                pending.row = pending.row.map(|r| r + table.map_or(0, |t| row_offsets[t]));
+                pending.finding.child_key = pending.finding.child_key.map(|k| k + children);
+                findings.push(pending);
+            }
+            for (index, table) in part.tables.into_iter().enumerate() {
+                row_offsets[index] += table.batch.num_rows() as u32;
+                tables[index].push((table, children));
+            }
+            children += part.children as u32;
         }
-        for mut pending in later.findings {
-            pending.row = pending.row.map(|r| r + row_offsets.get(pending.table).copied().unwrap_or(0));
-            pending.finding.child_key = pending.finding.child_key.map(|k| k + child_offset);
-            self.findings.push(pending);
-        }
-        self.children += later.children;
-        self
+        let tables = tables.into_iter().map(crate::tables::TableData::concat).collect();
+        Parts { tables, findings, children: children as usize }
     }
 
     fn into_data(self, sources: SourceMap, input: InputSummary) -> CensusData {
@@ -313,9 +361,9 @@ impl<'a> Parser<'a> {
     }
 
     fn run(&mut self, text: &'a str, chunk: Chunk) -> Result<(), IngestError> {
-        // The second half starts inside elements it never saw open; their end tags are matched
+        // A part after the first starts inside elements it never saw open; their end tags are matched
         // against `names` below instead.
-        let mut lexer = Lexer::new(text, chunk != Chunk::Second);
+        let mut lexer = Lexer::new(text, chunk.from_start());
         loop {
             let token = lexer.next_token().map_err(|e| {
                 let error = self.error(e.offset as u64, e.kind, format!("the XML is not well-formed: {}", e.message));
@@ -338,8 +386,8 @@ impl<'a> Parser<'a> {
                 }
                 Token::End(local) => {
                     match self.names.pop() {
-                        // The lexer matched the end tag itself unless this is a second half.
-                        Some(_) if chunk != Chunk::Second => {}
+                        // The lexer matched the end tag itself when the part starts at the start.
+                        Some(_) if chunk.from_start() => {}
                         Some(open) if open.as_bytes() == local || open == "(unknown)" => {}
                         open => {
                             let name = String::from_utf8_lossy(local);
@@ -361,7 +409,7 @@ impl<'a> Parser<'a> {
                 Token::Eof => break,
             }
         }
-        if chunk == Chunk::First {
+        if !chunk.to_end() {
             return Ok(());
         }
         if !self.stack.is_empty() {
@@ -788,13 +836,16 @@ mod tests {
     }
 
     #[test]
-    fn a_document_of_several_children_is_parsed_in_two_halves() {
+    fn a_document_of_several_children_is_parsed_in_parts() {
         let child = "<Child><ChildIdentifiers><LAchildID>A</LAchildID></ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics></Child>\n    ";
         let text = format!("<Message>\n  <Header><CollectionDetails><Year>2026</Year></CollectionDetails></Header>\n  <Children>\n    {}</Children>\n</Message>\n", child.repeat(6));
-        let split = split_point(&text).expect("a split point");
-        assert!(text[split..].starts_with("<Child>"));
-        let parts = parse_halves("t.xml", text.as_bytes(), 0, 0, &text, split).expect("the halves meet between two children");
-        assert_eq!(parts.children, 6);
-        assert_eq!(parts.tables[1].batch.num_rows(), 6);
+        for parts in [2, 3, 6, 20] {
+            let splits = split_points(&text, parts);
+            assert!(!splits.is_empty() && splits.len() < parts.min(6));
+            assert!(splits.iter().all(|&s| text[s..].starts_with("<Child>")) && splits.windows(2).all(|w| w[0] < w[1]));
+            let parsed = parse_parts("t.xml", text.as_bytes(), 0, 0, &text, &splits).expect("the parts meet between two children");
+            assert_eq!(parsed.children, 6);
+            assert_eq!(parsed.tables[1].batch.num_rows(), 6);
+        }
     }
 }
