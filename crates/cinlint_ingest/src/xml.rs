@@ -11,7 +11,7 @@ mod names;
 use crate::error::IngestError;
 use crate::reader_findings::{self as rf};
 use crate::source::{Pos, SourceFile, SourceMap};
-use crate::tables::{census_builders, CensusData, Checksum, InputKind, InputSummary, PendingFinding, TableBuilder};
+use crate::tables::{census_builders, CensusData, Checksum, InputKind, InputSummary, TableBuilder};
 use cinlint_model::schema;
 use names::ElementId;
 use cinlint_model::Severity;
@@ -152,7 +152,7 @@ impl Chunk {
 /// What a parser produced, before the tables are finished.
 struct Parts {
     tables: Vec<crate::tables::TableData>,
-    findings: Vec<PendingFinding>,
+    findings: rf::Listing,
     children: usize,
 }
 
@@ -162,14 +162,14 @@ impl Parts {
         let mut children = 0u32;
         let mut row_offsets = vec![0u32; schema::TABLES.len()];
         let mut tables: Vec<Vec<(crate::tables::TableData, u32)>> = (0..schema::TABLES.len()).map(|_| Vec::new()).collect();
-        let mut findings = Vec::new();
-        for part in parts {
-            for mut pending in part.findings {
+        let mut findings = rf::Listing::default();
+        for mut part in parts {
+            for pending in &mut part.findings.listed {
                 let table = schema::TABLES.iter().position(|t| t.name == pending.table);
                 pending.row = pending.row.map(|r| r + table.map_or(0, |t| row_offsets[t]));
                 pending.finding.child_key = pending.finding.child_key.map(|k| k + children);
-                findings.push(pending);
             }
+            findings.append(part.findings);
             for (index, table) in part.tables.into_iter().enumerate() {
                 row_offsets[index] += table.batch.num_rows() as u32;
                 tables[index].push((table, children));
@@ -184,7 +184,7 @@ impl Parts {
         let mut data = CensusData {
             tables: self.tables,
             sources,
-            reader_findings: self.findings,
+            reader_findings: self.findings.finish(),
             children: self.children,
             input,
             not_supplied: Vec::new(),
@@ -267,7 +267,7 @@ struct Parser<'a> {
     file: u16,
     base: u64,
     builders: Vec<TableBuilder>,
-    findings: Vec<PendingFinding>,
+    findings: rf::Listing,
     stack: Vec<Ctx>,
     /// Names of the open elements (parallel to `stack`), for messages.
     names: Vec<&'static str>,
@@ -319,7 +319,7 @@ impl<'a> Parser<'a> {
             file,
             base,
             builders: census_builders(),
-            findings: Vec::new(),
+            findings: rf::Listing::default(),
             stack: Vec::new(),
             names: Vec::new(),
             open_rows: Vec::new(),

@@ -160,3 +160,22 @@ fn escaped_text_is_decoded() {
     let data = read(&text).unwrap();
     assert_eq!(data.child_ids()[0].as_deref(), Some("A&1A"));
 }
+
+/// A file full of the same problem lists the first findings of that kind and counts the rest
+/// in one closing finding, the same whether read in one pass or in parts: memory stays bounded
+/// whatever the file holds.
+#[test]
+fn findings_of_one_kind_are_listed_up_to_a_limit_then_counted() {
+    use cinlint_ingest::reader_findings::LISTED_PER_KIND;
+    let junk = "<Junk/>\n".repeat(LISTED_PER_KIND + 5);
+    let child = GOOD.find("    <Child>").unwrap();
+    let text = format!("{}{junk}{}{junk}{}", &GOOD[..child], &GOOD[child..GOOD.find("  </Children>").unwrap()], &GOOD[GOOD.find("  </Children>").unwrap()..]);
+    let one = cinlint_ingest::xml::read_census_xml_bytes_in_parts("t.xml", text.clone().into_bytes(), 1).unwrap();
+    let unknown: Vec<_> = one.reader_findings.iter().filter(|p| p.finding.code == "XML001").collect();
+    assert_eq!(unknown.len(), LISTED_PER_KIND + 1);
+    let closing = unknown.last().unwrap();
+    // Twice LISTED_PER_KIND + 5 junk elements and GOOD's own <Mystery>, less those listed.
+    assert!(closing.finding.message.starts_with(&format!("{} more XML001 findings not listed", LISTED_PER_KIND + 11)), "{}", closing.finding.message);
+    let parts = cinlint_ingest::xml::read_census_xml_bytes_in_parts("t.xml", text.into_bytes(), 3).unwrap();
+    assert_eq!(format!("{:?}", one.reader_findings), format!("{:?}", parts.reader_findings));
+}
