@@ -57,7 +57,7 @@ pub fn run(args: CheckArgs) -> Result<u8, Report> {
     );
     if args.timings {
         let mut timings = run.timings.clone();
-        timings.sort_by(|a, b| b.1.cmp(&a.1));
+        timings.sort_by_key(|(_, took)| std::cmp::Reverse(*took));
         let total: f64 = timings.iter().map(|(_, t)| t.as_secs_f64()).sum();
         eprintln!("rule times (several run at once; sum {total:.2}s), slowest first:");
         for (code, took) in timings.iter().take(15) {

@@ -44,7 +44,7 @@ pub fn list(args: RulesArgs) -> Result<u8, Report> {
         }
         Format::Text => {
             println!("{} rules in the {year} pack\n", pack.rules.len());
-            println!("{:<8} {:<8} {:<22} {}", "CODE", "SEVERITY", "MODULE", "NAME");
+            println!("{:<8} {:<8} {:<22} NAME", "CODE", "SEVERITY", "MODULE");
             for rule in &pack.rules {
                 println!("{:<8} {:<8} {:<22} {}", rule.code, rule.severity().as_str(), rule.module, rule.name);
             }

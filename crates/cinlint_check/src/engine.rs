@@ -18,6 +18,9 @@ use futures::{FutureExt, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A rule's rows and how long its query took, or why it failed.
+type RuleResult = Result<(Vec<RecordBatch>, Duration), String>;
+
 /// Default memory the query engine may use.
 pub const DEFAULT_MEMORY_LIMIT: usize = 1536 * 1024 * 1024;
 
@@ -125,7 +128,7 @@ impl Engine {
             }
         }
         let concurrency = if options.concurrency == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { options.concurrency };
-        let results: Vec<(usize, Result<(Vec<RecordBatch>, Duration), String>)> = self.runtime.block_on(async {
+        let results: Vec<(usize, RuleResult)> = self.runtime.block_on(async {
             futures::stream::iter(rules.iter().enumerate().filter(|(_, r)| r.sql.is_some()))
                 .map(|(i, rule)| {
                     let ctx = ctx.clone();

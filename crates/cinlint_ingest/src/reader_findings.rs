@@ -135,6 +135,7 @@ impl Listing {
 }
 
 /// Builds a reader finding; `child` is filled in when the child's LAchildID is known.
+#[allow(clippy::too_many_arguments)]
 pub fn pending(
     code: &str,
     severity: Severity,

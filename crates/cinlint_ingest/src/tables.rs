@@ -145,7 +145,7 @@ impl CensusData {
         use arrow::array::{Array, Date32Array};
         let header = self.table(schema::HEADER.name)?;
         let column = header.batch.column_by_name("ReferenceDate")?.as_any().downcast_ref::<Date32Array>()?;
-        (column.len() > 0 && column.is_valid(0)).then(|| crate::values::days_to_date(column.value(0))).flatten()
+        (!column.is_empty() && column.is_valid(0)).then(|| crate::values::days_to_date(column.value(0))).flatten()
     }
 
     /// A text value of the header (e.g. `LEA`).

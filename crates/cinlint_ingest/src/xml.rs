@@ -139,12 +139,12 @@ enum Chunk {
 
 impl Chunk {
     /// Whether the part starts at the document's start, so it sees every element open.
-    fn from_start(self) -> bool {
+    fn sees_document_start(self) -> bool {
         matches!(self, Chunk::Whole | Chunk::First)
     }
 
     /// Whether the part runs to the document's end.
-    fn to_end(self) -> bool {
+    fn reaches_document_end(self) -> bool {
         matches!(self, Chunk::Whole | Chunk::Last)
     }
 }
@@ -363,7 +363,7 @@ impl<'a> Parser<'a> {
     fn run(&mut self, text: &'a str, chunk: Chunk) -> Result<(), IngestError> {
         // A part after the first starts inside elements it never saw open; their end tags are matched
         // against `names` below instead.
-        let mut lexer = Lexer::new(text, chunk.from_start());
+        let mut lexer = Lexer::new(text, chunk.sees_document_start());
         loop {
             let token = lexer.next_token().map_err(|e| {
                 let error = self.error(e.offset as u64, e.kind, format!("the XML is not well-formed: {}", e.message));
@@ -387,7 +387,7 @@ impl<'a> Parser<'a> {
                 Token::End(local) => {
                     match self.names.pop() {
                         // The lexer matched the end tag itself when the part starts at the start.
-                        Some(_) if chunk.from_start() => {}
+                        Some(_) if chunk.sees_document_start() => {}
                         Some(open) if open.as_bytes() == local || open == "(unknown)" => {}
                         open => {
                             let name = String::from_utf8_lossy(local);
@@ -409,7 +409,7 @@ impl<'a> Parser<'a> {
                 Token::Eof => break,
             }
         }
-        if !chunk.to_end() {
+        if !chunk.reaches_document_end() {
             return Ok(());
         }
         if !self.stack.is_empty() {
@@ -674,7 +674,7 @@ impl<'a> Parser<'a> {
     fn store(&mut self, capture: Capture<'a>) {
         let row = &mut self.open_rows[capture.row];
         let def = schema::TABLES[row.table];
-        let child_key = (!self.header.is_some_and(|h| h == capture.row)).then_some(self.child_key);
+        let child_key = self.header.is_none_or(|h| h != capture.row).then_some(self.child_key);
         if row.values[capture.column].is_some() {
             let table = def.name;
             self.findings.push(rf::pending(

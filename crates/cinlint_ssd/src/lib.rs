@@ -172,7 +172,10 @@ struct Job<'m> {
 }
 
 /// Parses one file and builds each table it holds, with the findings it gave.
-fn build_file(job: Job<'_>, mapping: Option<&mapping::Mapping>, sources: &SourceMap) -> Result<(Vec<(&'static str, read::RawTable)>, Findings), ExportError> {
+/// The tables one file holds, by name, with the findings reading it gave.
+type BuiltFile = (Vec<(&'static str, read::RawTable)>, Findings);
+
+fn build_file(job: Job<'_>, mapping: Option<&mapping::Mapping>, sources: &SourceMap) -> Result<BuiltFile, ExportError> {
     let Job { display, name, bytes, file, targets } = job;
     let mut findings = Findings::default();
     let mut tables = Vec::with_capacity(targets.len());
@@ -260,7 +263,7 @@ fn read_files(
     let sources_read: &SourceMap = sources;
     let mut jobs: Vec<(usize, Job<'_>)> = jobs.into_iter().enumerate().collect();
     jobs.sort_by_key(|(_, job)| std::cmp::Reverse(job.bytes.len()));
-    let mut built: Vec<(usize, Result<(Vec<(&'static str, read::RawTable)>, Findings), ExportError>)> =
+    let mut built: Vec<(usize, Result<BuiltFile, ExportError>)> =
         jobs.into_iter().par_bridge().map(|(order, job)| (order, build_file(job, mapping, sources_read))).collect();
     built.sort_by_key(|(order, _)| *order);
     for (_, result) in built {
