@@ -268,7 +268,7 @@ fn read_files(
     built.sort_by_key(|(order, _)| *order);
     for (_, result) in built {
         let (file_tables, file_findings) = result?;
-        findings.items.extend(file_findings.items);
+        findings.append(file_findings);
         tables.extend(file_tables);
     }
     if let Some(m) = mapping {
@@ -343,7 +343,7 @@ fn finish(
     // reading's and precede the mapping's, as when checked first.
     let (foreign_keys, mut data) =
         rayon::join(|| foreign_key_findings(&export), || map::build(&export, reference, options, sources, Findings::default(), input));
-    findings.items.extend(foreign_keys.items);
+    findings.append(foreign_keys);
     data.reader_findings.splice(0..0, map::without_child(findings));
     // Freeing the export's cells takes a while and nothing waits for it.
     std::thread::spawn(move || drop(export));
@@ -376,7 +376,7 @@ fn foreign_key_findings(export: &Export) -> Findings {
     let checked: Vec<Findings> = FOREIGN_KEYS.par_iter().with_max_len(1).map(|fk| check_foreign_key(export, fk)).collect();
     let mut findings = Findings::default();
     for found in checked {
-        findings.items.extend(found.items);
+        findings.append(found);
     }
     findings
 }

@@ -178,10 +178,15 @@ fn add_working_days(cal: &WorkingCalendar, mut d: NaiveDate, n: u32) -> NaiveDat
 /// Findings made before the mapping (reading the files, checking keys), which name no person
 /// and so have no child to attach.
 pub fn without_child(findings: Findings) -> impl Iterator<Item = PendingFinding> {
-    findings.items.into_iter().map(|(p, person)| {
-        debug_assert!(person.is_none(), "findings before the mapping name no person");
-        p
-    })
+    let closing = findings.closing();
+    findings
+        .items
+        .into_iter()
+        .map(|(p, person)| {
+            debug_assert!(person.is_none(), "findings before the mapping name no person");
+            p
+        })
+        .chain(closing)
 }
 
 pub fn build(
@@ -623,9 +628,10 @@ pub fn build(
     let built: Vec<(TableData, Findings)> = EXPORT_TABLES.par_iter().zip(placed).map(|(def, (rows, found))| build_export_table(def, rows, found, &links)).collect();
     for (table, found) in built {
         tables.push(table);
-        findings.items.extend(found.items);
+        findings.append(found);
     }
-    // Findings: attach the child.
+    // Findings: attach the child; then one per kind whose findings were not all listed.
+    let closing = findings.closing();
     let reader_findings = findings
         .items
         .into_iter()
@@ -640,6 +646,7 @@ pub fn build(
             }
             p
         })
+        .chain(closing)
         .collect();
     let not_supplied = schema::EXPORT_TABLES.iter().filter(|t| ex.table(t.element).is_none()).map(|t| t.name).collect();
     CensusData { tables, sources, reader_findings, children: census_children, input, not_supplied, extract_date: options.as_of.or_else(|| crate::latest_activity(ex)) }
