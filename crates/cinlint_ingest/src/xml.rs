@@ -80,19 +80,36 @@ pub fn read_census_xml_bytes_in_parts(name: &str, bytes: Vec<u8>, parts: usize) 
 /// Where to split the document into `parts` parts: the `<Child>` starts nearest after evenly
 /// spaced points of the `<Children>` element, in order, without repeats.
 fn split_points(text: &str, parts: usize) -> Vec<usize> {
-    let Some(children) = text.find("<Children>") else { return Vec::new() };
+    let Some((children, child_tag)) = children_tags(text) else { return Vec::new() };
     let mut splits: Vec<usize> = Vec::new();
     for k in 1..parts {
         let mut at = children + (text.len() - children) * k / parts;
         while !text.is_char_boundary(at) {
             at += 1;
         }
-        let Some(split) = text[at..].find("<Child>").map(|i| at + i) else { break };
+        let Some(split) = text[at..].find(&child_tag).map(|i| at + i) else { break };
         if splits.last().is_none_or(|&last| split > last) {
             splits.push(split);
         }
     }
     splits
+}
+
+/// Where the `<Children>` start tag is, and how a `<Child>` start tag is written: with the
+/// return's namespace prefix when its elements carry one (`<cin:Children>`, `<cin:Child>`).
+fn children_tags(text: &str) -> Option<(usize, String)> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("Children>") {
+        let at = from + i;
+        let open = text[..at].rfind('<')?;
+        let prefix = &text[open + 1..at];
+        let is_prefix = |p: &str| p.strip_suffix(':').is_some_and(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')));
+        if prefix.is_empty() || is_prefix(prefix) {
+            return Some((open, format!("<{prefix}Child>")));
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Parses the parts between `splits` at once. `None` when any part fails or a split did not
@@ -839,13 +856,22 @@ mod tests {
     fn a_document_of_several_children_is_parsed_in_parts() {
         let child = "<Child><ChildIdentifiers><LAchildID>A</LAchildID></ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics></Child>\n    ";
         let text = format!("<Message>\n  <Header><CollectionDetails><Year>2026</Year></CollectionDetails></Header>\n  <Children>\n    {}</Children>\n</Message>\n", child.repeat(6));
-        for parts in [2, 3, 6, 20] {
-            let splits = split_points(&text, parts);
-            assert!(!splits.is_empty() && splits.len() < parts.min(6));
-            assert!(splits.iter().all(|&s| text[s..].starts_with("<Child>")) && splits.windows(2).all(|w| w[0] < w[1]));
-            let parsed = parse_parts("t.xml", text.as_bytes(), 0, 0, &text, &splits).expect("the parts meet between two children");
-            assert_eq!(parsed.children, 6);
-            assert_eq!(parsed.tables[1].batch.num_rows(), 6);
+        let prefixed = text.replace("<", "<cin:").replace("<cin:/", "</cin:").replace("<cin:Message>", "<cin:Message xmlns:cin=\"x\">");
+        for text in [text, prefixed] {
+            for parts in [2, 3, 6, 20] {
+                parses_in_parts(&text, parts);
+            }
         }
+        assert_eq!(children_tags("<M><LAChildren>x</LAChildren></M>"), None);
+        assert_eq!(children_tags("<M></Children><Children>"), Some((14, "<Child>".to_string())));
+    }
+
+    fn parses_in_parts(text: &str, parts: usize) {
+        let splits = split_points(text, parts);
+        assert!(!splits.is_empty() && splits.len() < parts.min(6));
+        assert!(splits.iter().all(|&s| text[s..].starts_with("<Child>") || text[s..].starts_with("<cin:Child>")) && splits.windows(2).all(|w| w[0] < w[1]));
+        let parsed = parse_parts("t.xml", text.as_bytes(), 0, 0, text, &splits).expect("the parts meet between two children");
+        assert_eq!(parsed.children, 6);
+        assert_eq!(parsed.tables[1].batch.num_rows(), 6);
     }
 }
