@@ -340,11 +340,12 @@ fn finish(
         checksum,
     };
     // The foreign keys are checked while the census is built; their findings follow the
-    // reading's and precede the mapping's, as when checked first.
-    let (foreign_keys, mut data) =
-        rayon::join(|| foreign_key_findings(&export), || map::build(&export, reference, options, sources, Findings::default(), input));
+    // reading's and precede the mapping's, as when checked first, and all are listed under one
+    // limit per kind.
+    let (foreign_keys, (mut data, mapped)) = rayon::join(|| foreign_key_findings(&export), || map::build(&export, reference, options, sources, input));
     findings.append(foreign_keys);
-    data.reader_findings.splice(0..0, map::without_child(findings));
+    findings.append(mapped);
+    data.reader_findings = map::reader_findings(findings);
     // Freeing the export's cells takes a while and nothing waits for it.
     std::thread::spawn(move || drop(export));
     Ok(data)

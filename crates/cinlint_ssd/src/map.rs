@@ -175,28 +175,25 @@ fn add_working_days(cal: &WorkingCalendar, mut d: NaiveDate, n: u32) -> NaiveDat
     d
 }
 
-/// Findings made before the mapping (reading the files, checking keys), which name no person
-/// and so have no child to attach.
-pub fn without_child(findings: Findings) -> impl Iterator<Item = PendingFinding> {
+/// An export's findings as reader findings, once each is attached to its child (none is left
+/// naming a person), followed by one per kind whose findings were not all listed.
+pub fn reader_findings(findings: Findings) -> Vec<PendingFinding> {
     let closing = findings.closing();
     findings
         .items
         .into_iter()
         .map(|(p, person)| {
-            debug_assert!(person.is_none(), "findings before the mapping name no person");
+            debug_assert!(person.is_none(), "findings are attached to their child first");
             p
         })
         .chain(closing)
+        .collect()
 }
 
-pub fn build(
-    ex: &Export,
-    r: NaiveDate,
-    options: &ExportOptions,
-    sources: SourceMap,
-    mut findings: Findings,
-    input: InputSummary,
-) -> CensusData {
+/// The census tables of the export and the mapping's findings, each attached to its child; the
+/// caller lists them after the reading's (see [`reader_findings`]).
+pub fn build(ex: &Export, r: NaiveDate, options: &ExportOptions, sources: SourceMap, input: InputSummary) -> (CensusData, Findings) {
+    let mut findings = Findings::default();
     let s = cinlint_model::calendar::period_start_for(r);
     let cal = WorkingCalendar::england();
     let mut b = census_builders();
@@ -630,26 +627,21 @@ pub fn build(
         tables.push(table);
         findings.append(found);
     }
-    // Findings: attach the child; then one per kind whose findings were not all listed.
-    let closing = findings.closing();
-    let reader_findings = findings
-        .items
-        .into_iter()
-        .map(|(mut p, person)| {
-            if let Some(pid) = person {
-                if let Some(&key) = key_of.get(&pid) {
-                    if (key as usize) < census_children {
-                        p.finding.child_key = Some(key);
-                    }
+    // Findings: attach the child.
+    for (p, person) in &mut findings.items {
+        if let Some(pid) = person.take() {
+            if let Some(&key) = key_of.get(&pid) {
+                if (key as usize) < census_children {
+                    p.finding.child_key = Some(key);
                 }
-                p.finding.child = Some(pid);
             }
-            p
-        })
-        .chain(closing)
-        .collect();
+            p.finding.child = Some(pid);
+        }
+    }
     let not_supplied = schema::EXPORT_TABLES.iter().filter(|t| ex.table(t.element).is_none()).map(|t| t.name).collect();
-    CensusData { tables, sources, reader_findings, children: census_children, input, not_supplied, extract_date: options.as_of.or_else(|| crate::latest_activity(ex)) }
+    let extract_date = options.as_of.or_else(|| crate::latest_activity(ex));
+    let data = CensusData { tables, sources, reader_findings: Vec::new(), children: census_children, input, not_supplied, extract_date };
+    (data, findings)
 }
 
 /// An export-only table's records with their child keys and person ids, in child-key order.
