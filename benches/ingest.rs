@@ -52,7 +52,7 @@ fn check_all_rules(bencher: Bencher, children: usize) {
 fn lexer_only(bencher: Bencher, children: usize) {
     let xml = String::from_utf8(generated(children)).unwrap();
     bencher.counter(BytesCount::new(xml.len())).bench(|| {
-        let mut lexer = cinlint_ingest::xml::lexer::Lexer::new(&xml, true);
+        let mut lexer = cinlint_ingest::xml::lexer::Lexer::new(&xml);
         let mut n = 0usize;
         loop {
             match lexer.next_token().unwrap() {

@@ -15,7 +15,7 @@ use crate::tables::{census_builders, CensusData, Checksum, InputKind, InputSumma
 use cinlint_model::schema;
 use names::ElementId;
 use cinlint_model::Severity;
-use lexer::{Lexer, Token};
+use lexer::{Lexer, OpenElement, Token};
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
@@ -69,7 +69,7 @@ pub fn read_census_xml_bytes_in_parts(name: &str, bytes: Vec<u8>, parts: usize) 
         Some(parsed) => parsed,
         None => {
             let mut parser = Parser::new(name, &bytes, file, body_start as u64);
-            parser.run(text, Chunk::Whole)?;
+            parser.run(text, Vec::new(), Chunk::Whole)?;
             parser.into_parts(true)
         }
     };
@@ -103,7 +103,7 @@ fn children_tags(text: &str) -> Option<(usize, String)> {
         let at = from + i;
         let open = text[..at].rfind('<')?;
         let prefix = &text[open + 1..at];
-        let is_prefix = |p: &str| p.strip_suffix(':').is_some_and(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')));
+        let is_prefix = |p: &str| p.strip_suffix(':').is_some_and(|name| !name.is_empty() && name.bytes().all(lexer::is_name_byte));
         if prefix.is_empty() || is_prefix(prefix) {
             return Some((open, format!("<{prefix}Child>")));
         }
@@ -112,12 +112,23 @@ fn children_tags(text: &str) -> Option<(usize, String)> {
     None
 }
 
+/// The elements open just inside `<Children>` (as written, any prefix kept): where every part
+/// after the first starts. `None` when the document's head does not read.
+fn open_inside_children(text: &str) -> Option<Vec<OpenElement<'_>>> {
+    let (children, _) = children_tags(text)?;
+    let end = children + text[children..].find('>')? + 1;
+    let mut lexer = Lexer::new(&text[..end]);
+    while lexer.next_token().ok()? != Token::Eof {}
+    Some(lexer.open_elements().to_vec())
+}
+
 /// Parses the parts between `splits` at once. `None` when any part fails or a split did not
 /// land between two children (e.g. inside a comment): the caller then parses the whole text in
 /// one pass, which gives the authoritative error if there is one.
 fn parse_parts(name: &str, bytes: &[u8], file: u16, body_start: usize, text: &str, splits: &[usize]) -> Option<Parts> {
     let bounds: Vec<(usize, usize)> = std::iter::once(0).chain(splits.iter().copied()).zip(splits.iter().copied().chain(std::iter::once(text.len()))).collect();
     let last = bounds.len() - 1;
+    let inside_children = open_inside_children(text)?;
     let parse = |index: usize, (from, to): (usize, usize)| {
         let chunk = match index {
             0 => Chunk::First,
@@ -125,10 +136,11 @@ fn parse_parts(name: &str, bytes: &[u8], file: u16, body_start: usize, text: &st
             _ => Chunk::Middle,
         };
         let mut parser = Parser::new(name, bytes, file, (body_start + from) as u64);
+        let open = if chunk == Chunk::First { Vec::new() } else { inside_children.clone() };
         if chunk != Chunk::First {
             parser.enter_children();
         }
-        let read = parser.run(&text[from..to], chunk).is_ok() && (chunk == Chunk::Last || parser.at_child_boundary());
+        let read = parser.run(&text[from..to], open, chunk).is_ok() && (chunk == Chunk::Last || parser.at_child_boundary());
         read.then(|| parser.into_parts(chunk == Chunk::First))
     };
     let parts: Vec<Option<Parts>> = std::thread::scope(|scope| {
@@ -155,11 +167,6 @@ enum Chunk {
 }
 
 impl Chunk {
-    /// Whether the part starts at the document's start, so it sees every element open.
-    fn sees_document_start(self) -> bool {
-        matches!(self, Chunk::Whole | Chunk::First)
-    }
-
     /// Whether the part runs to the document's end.
     fn reaches_document_end(self) -> bool {
         matches!(self, Chunk::Whole | Chunk::Last)
@@ -286,8 +293,6 @@ struct Parser<'a> {
     builders: Vec<TableBuilder>,
     findings: rf::Listing,
     stack: Vec<Ctx>,
-    /// Names of the open elements (parallel to `stack`), for messages.
-    names: Vec<&'static str>,
     open_rows: Vec<RowBuf<'a>>,
     /// Emptied value buffers of appended rows, for the next rows to reuse.
     spare_values: Vec<RowValues<'a>>,
@@ -338,7 +343,6 @@ impl<'a> Parser<'a> {
             builders: census_builders(),
             findings: rf::Listing::default(),
             stack: Vec::new(),
-            names: Vec::new(),
             open_rows: Vec::new(),
             spare_values: Vec::new(),
             child_rows: Vec::new(),
@@ -368,7 +372,6 @@ impl<'a> Parser<'a> {
     /// Starts inside `<Message><Children>` (the second half of a split document).
     fn enter_children(&mut self) {
         self.stack = vec![Ctx::Message, Ctx::Children];
-        self.names = vec!["Message", "Children"];
         self.header_seen = true;
     }
 
@@ -377,10 +380,9 @@ impl<'a> Parser<'a> {
         self.stack == [Ctx::Message, Ctx::Children] && self.capture.is_none() && self.open_rows.is_empty() && self.child_rows.is_empty()
     }
 
-    fn run(&mut self, text: &'a str, chunk: Chunk) -> Result<(), IngestError> {
-        // A part after the first starts inside elements it never saw open; their end tags are matched
-        // against `names` below instead.
-        let mut lexer = Lexer::new(text, chunk.sees_document_start());
+    /// Reads `text`, which starts inside the elements `open` (none for the document's start).
+    fn run(&mut self, text: &'a str, open: Vec<OpenElement<'a>>, chunk: Chunk) -> Result<(), IngestError> {
+        let mut lexer = Lexer::inside(text, open);
         loop {
             let token = lexer.next_token().map_err(|e| {
                 let error = self.error(e.offset as u64, e.kind, format!("the XML is not well-formed: {}", e.message));
@@ -394,28 +396,14 @@ impl<'a> Parser<'a> {
                 Token::Start(local) => {
                     let (name, id) = element(local);
                     self.open(name, id, start)?;
-                    self.names.push(name);
                 }
                 Token::Empty(local) => {
                     let (name, id) = element(local);
                     self.open(name, id, start)?;
                     self.close(start)?;
                 }
-                Token::End(local) => {
-                    match self.names.pop() {
-                        // The lexer matched the end tag itself when the part starts at the start.
-                        Some(_) if chunk.sees_document_start() => {}
-                        Some(open) if open.as_bytes() == local || open == "(unknown)" => {}
-                        open => {
-                            let name = String::from_utf8_lossy(local);
-                            let expected = open.map_or("no end tag".to_string(), |o| format!("</{o}>"));
-                            return Err(self
-                                .error(start, "not-well-formed", format!("the XML is not well-formed: expected {expected}, found </{name}>"))
-                                .with_help("Fix the XML at this position (an editor with XML checking helps); cinlint cannot read past it."));
-                        }
-                    }
-                    self.close(start)?
-                }
+                // The lexer matched the end tag with its start tag.
+                Token::End(_) => self.close(start)?,
                 Token::Text(content) | Token::CData(content) => self.text(Cow::Borrowed(content), start)?,
                 Token::Char(c) => self.text(Cow::Owned(c.to_string()), start)?,
                 Token::DocType => {
@@ -431,17 +419,13 @@ impl<'a> Parser<'a> {
         }
         if !self.stack.is_empty() {
             return Err(self
-                .error(text.len() as u64, "truncated", format!("the file ends inside <{}>: it is truncated", self.open_names().last().unwrap_or(&"Message")))
+                .error(text.len() as u64, "truncated", format!("the file ends inside <{}>: it is truncated", String::from_utf8_lossy(lexer.innermost().unwrap_or(b"Message"))))
                 .with_help("The file was cut short (an interrupted copy or export?). Export it again."));
         }
         if !self.root_closed {
             return Err(self.error(0, "wrong-root", "the file has no <Message> element".into()));
         }
         Ok(())
-    }
-
-    fn open_names(&self) -> Vec<&'static str> {
-        self.names.clone()
     }
 
     fn repeated(&mut self, name: &str, pos: Pos, table: &'static str) {

@@ -42,7 +42,8 @@ impl Window {
     pub fn around(name: &str, text: &[u8], from: u64, to: u64, context: usize, place: (u32, u32)) -> Window {
         let from = (from as usize).min(text.len());
         let to = (to as usize).clamp(from, text.len());
-        let mut start = line_start_within(text, from);
+        let from_line_start = line_start_within(text, from);
+        let mut start = from_line_start;
         let mut lines_before = 0;
         if start == 0 || text[start - 1] == b'\n' {
             for _ in 0..context {
@@ -68,7 +69,7 @@ impl Window {
             }
             end = after;
         }
-        let first_column = (place.1 as usize).saturating_sub(1).saturating_sub(chars(&text[line_start_within(text, from)..from]));
+        let first_column = (place.1 as usize).saturating_sub(1).saturating_sub(chars(&text[from_line_start..from]));
         Window {
             name: name.to_string(),
             text: String::from_utf8_lossy(&text[start..end]).into_owned(),

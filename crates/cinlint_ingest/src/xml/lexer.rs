@@ -44,7 +44,8 @@ pub struct LexError {
 }
 
 /// An element whose end tag is still to come: its qualified name and the local part of it.
-struct OpenElement<'a> {
+#[derive(Debug, Clone, Copy)]
+pub struct OpenElement<'a> {
     name: &'a [u8],
     local: &'a [u8],
 }
@@ -59,13 +60,27 @@ pub struct Lexer<'a> {
     start: usize,
     /// The open elements, for matching end tags.
     open: Vec<OpenElement<'a>>,
-    /// Off for a part that starts inside elements it never saw open: its caller matches.
-    match_ends: bool,
 }
 
 impl<'a> Lexer<'a> {
-    pub fn new(text: &'a str, match_ends: bool) -> Self {
-        Self { text, at: 0, start: 0, open: Vec::new(), match_ends }
+    pub fn new(text: &'a str) -> Self {
+        Self::inside(text, Vec::new())
+    }
+
+    /// A lexer for a part of a document that starts inside the elements `open` (taken from a
+    /// lexer that read up to there, [`Lexer::open_elements`]): their end tags are matched too.
+    pub fn inside(text: &'a str, open: Vec<OpenElement<'a>>) -> Self {
+        Self { text, at: 0, start: 0, open }
+    }
+
+    /// The elements open at this point, outermost first.
+    pub fn open_elements(&self) -> &[OpenElement<'a>] {
+        &self.open
+    }
+
+    /// The local name of the innermost open element.
+    pub fn innermost(&self) -> Option<&'a [u8]> {
+        self.open.last().map(|e| e.local)
     }
 
     /// The offset the last token returned starts at.
@@ -212,7 +227,6 @@ impl<'a> Lexer<'a> {
         let name = written.trim_ascii_end();
         match self.open.pop() {
             Some(open) if open.name == name => {}
-            None if !self.match_ends => {}
             open => {
                 let expected = open.map_or("no end tag (every element is closed)".to_string(), |o| format!("</{}>", String::from_utf8_lossy(o.name)));
                 return Err(Self::error(start, format!("expected {expected}, found </{}>", String::from_utf8_lossy(written))));
@@ -278,6 +292,11 @@ static NAME_BYTES: [u8; 256] = {
     table
 };
 
+/// Whether `b` can be part of an element name or a prefix (not `:`).
+pub(super) fn is_name_byte(b: u8) -> bool {
+    NAME_BYTES[b as usize] == NAME
+}
+
 /// The part of a qualified name after its prefix.
 fn local(name: &[u8]) -> &[u8] {
     match name.iter().rposition(|&b| b == b':') {
@@ -313,7 +332,7 @@ mod tests {
     use super::*;
 
     fn tokens(text: &str) -> LexResult<Vec<Token<'_>>> {
-        let mut lexer = Lexer::new(text, true);
+        let mut lexer = Lexer::new(text);
         let mut out = Vec::new();
         loop {
             match lexer.next_token()? {
@@ -373,8 +392,12 @@ mod tests {
     }
 
     #[test]
-    fn a_part_that_starts_inside_elements_leaves_their_end_tags_to_its_caller() {
-        let mut lexer = Lexer::new("<c></c></b></a>", false);
+    fn a_part_that_starts_inside_elements_matches_their_end_tags_too() {
+        let head = "<a><b>";
+        let mut reader = Lexer::new(head);
+        while reader.next_token().unwrap() != Token::Eof {}
+        let open = reader.open_elements().to_vec();
+        let mut lexer = Lexer::inside("<c></c></b></a>", open.clone());
         let mut ends = 0;
         loop {
             match lexer.next_token().unwrap() {
@@ -384,13 +407,17 @@ mod tests {
             }
         }
         assert_eq!(ends, 3);
-        let mut lexer = Lexer::new("<c></d>", false);
+        let mut lexer = Lexer::inside("<c></c></a>", open);
+        lexer.next_token().unwrap();
+        lexer.next_token().unwrap();
+        assert!(lexer.next_token().unwrap_err().message.contains("expected </b>, found </a>"), "an element it did not see open is still matched");
+        let mut lexer = Lexer::new("<c></d>");
         assert!(lexer.next_token().is_ok() && lexer.next_token().is_err(), "an element it saw open is still matched");
     }
 
     #[test]
     fn comments_and_instructions_are_passed_over_with_offsets_kept() {
-        let mut lexer = Lexer::new("<a><!--x--><?p?>t</a>", true);
+        let mut lexer = Lexer::new("<a><!--x--><?p?>t</a>");
         lexer.next_token().unwrap();
         assert_eq!(lexer.next_token().unwrap(), Token::Text("t"));
         assert_eq!(lexer.token_start(), 16);
@@ -417,7 +444,7 @@ mod tests {
     /// references merged into one text, comments and instructions dropped. `Err` when the text
     /// was refused.
     fn ours(text: &str) -> Result<Vec<String>, String> {
-        let mut lexer = Lexer::new(text, true);
+        let mut lexer = Lexer::new(text);
         let mut out = Normalised::default();
         loop {
             match lexer.next_token().map_err(|e| e.message)? {
